@@ -2,7 +2,7 @@ package io.vq4j;
 
 import io.vq4j.cuda.Cuda;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 
 /**
@@ -15,8 +15,8 @@ public abstract class GpuTest {
         System.setProperty("vq4j.cuda.syncCheck", "true");
     }
 
-    @BeforeAll
-    static void requireGpu() {
+    @BeforeEach
+    void requireGpu() {
         Assumptions.assumeTrue(Cuda.isAvailable(), () -> "no usable GPU: " + Cuda.unavailableReason());
     }
 }

@@ -3,6 +3,8 @@ package io.vq4j.cuda;
 import jcuda.driver.JCudaDriver;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
 
 /**
  * Entry point to the GPU: says whether CUDA can be used here (and if not, why), and holds the
@@ -57,12 +59,21 @@ public final class Cuda {
     }
 
     private static Runtime start() throws IOException {
+        // Ask the dynamic loader for the driver first: JCuda's own failure message is pages of
+        // nested stack traces, and "no driver" is the common case on CPU machines.
+        try {
+            SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("no NVIDIA driver: libcuda.so.1 was not found by the dynamic loader");
+        }
         try {
             JCudaDriver.setExceptionsEnabled(false);
             int init = JCudaDriver.cuInit(0);
             CudaCheck.check(init, "cuInit");
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw new IllegalStateException("the CUDA driver library could not be loaded (" + e.getMessage() + ")", e);
+            String m = String.valueOf(e.getMessage());
+            int nl = m.indexOf('\n');
+            throw new IllegalStateException("JCuda's native library could not be loaded: " + (nl < 0 ? m : m.substring(0, nl)), e);
         }
         int[] count = new int[1];
         CudaCheck.check(JCudaDriver.cuDeviceGetCount(count), "cuDeviceGetCount");
