@@ -1,9 +1,10 @@
 // gaussian_kl.cu: KL divergence of N(mu, exp(logvar)) to N(0, I), forward (a deterministic fused
 // reduction) and backward (elementwise).
 //
-// Per element t = logvar - expm1(logvar) - mu^2, which is 1 + logvar - mu^2 - exp(logvar) written
-// so that 1 + logvar - exp(logvar) does not cancel in fp32 when logvar is near 0; KL = -1/2 * sum t.
-// t is fp32 (expm1f within 1 ulp, one fma); every sum is fp64.
+// Per element t = mu^2 + (expm1(logvar) - logvar) >= 0, which is -(1 + logvar - mu^2 - exp(logvar))
+// written so that 1 + logvar - exp(logvar) does not cancel in fp32 when logvar is near 0;
+// KL = 1/2 * sum t (a positive scale, so an all-zero KL is +0, not -0). t is fp32 (expm1f within
+// 1 ulp, one fma); every sum is fp64.
 //
 // Forward, two passes. The data are `segments` contiguous segments of segLen elements (one segment
 // for SUM and MEAN, the B samples for PER_SAMPLE), each cut into chunksPerSeg chunks of chunkLen
@@ -32,7 +33,7 @@ static __device__ __forceinline__ bool gaussian_kl_aligned16(const void* p) {
 }
 
 static __device__ __forceinline__ float gaussian_kl_term(float mu, float logvar) {
-    return fmaf(-mu, mu, logvar - expm1f(logvar));
+    return fmaf(mu, mu, expm1f(logvar) - logvar);
 }
 
 // Sum over the 32 lanes, always in the same tree; lane 0 holds the total.

@@ -78,16 +78,17 @@ final class CpuGaussian {
     }
 
     /**
-     * The factor applied to {@code sum(logvar - expm1(logvar) - mu^2)}: -1/2, times 1/B for MEAN.
-     * The CUDA backend uses the same double, so both round the same product.
+     * The factor applied to {@code sum(mu^2 + expm1(logvar) - logvar)}: 1/2, times 1/B for MEAN.
+     * Positive, so a KL of exactly zero is +0. The CUDA backend uses the same double, so both
+     * round the same product.
      */
     static double klScale(KlReduction reduction, int batch) {
-        return reduction == KlReduction.MEAN ? -0.5 / batch : -0.5;
+        return reduction == KlReduction.MEAN ? 0.5 / batch : 0.5;
     }
 
     /**
-     * For each of {@code segments} equal contiguous segments, {@code sum(logvar - expm1(logvar) - mu^2)}
-     * (= 1 + logvar - mu^2 - exp(logvar), without the cancellation near logvar = 0) in double. Each
+     * For each of {@code segments} equal contiguous segments, {@code sum(mu^2 + expm1(logvar) - logvar)}
+     * (= -(1 + logvar - mu^2 - exp(logvar)), without the cancellation near logvar = 0) in double. Each
      * parallel chunk keeps a partial per segment it touches; the partials are added in chunk order.
      */
     static double[] segmentSums(float[] m, float[] lv, int segments) {
@@ -104,7 +105,7 @@ final class CpuGaussian {
             for (int s = s0; s <= s1; s++) {
                 int a = Math.max(from, s * segLen), e = Math.min(to, (s + 1) * segLen);
                 double acc = 0;
-                for (int i = a; i < e; i++) acc += lv[i] - Math.expm1(lv[i]) - (double) m[i] * m[i];
+                for (int i = a; i < e; i++) acc += (double) m[i] * m[i] + (Math.expm1(lv[i]) - lv[i]);
                 p[s - s0] = acc;
             }
             partial[c] = p;

@@ -50,7 +50,7 @@ public final class GaussianKlKernels {
     }
 
     /**
-     * {@code gaussian_kl_partial_f32}: per chunk c, {@code sum t} with t = logvar - expm1(logvar) - mu^2,
+     * {@code gaussian_kl_partial_f32}: per chunk c, {@code sum t} with t = mu^2 + expm1(logvar) - logvar,
      * into {@code partial[c]} (F64) when {@code partial} is non-null, else {@code out[c] = outScale * sum}
      * (only when the plan needs no partials).
      */
