@@ -74,7 +74,7 @@ final class CudaGaussian {
         try {
             if (n == 0) {
                 // Empty sums are 0 (MEAN over B = 0 samples is 0/0 = NaN, as on the CPU); no kernel to run.
-                out.deviceBuffer().fill32(Float.floatToRawIntBits((float) (0.0 * outScale)));
+                if (out.numel() > 0) out.deviceBuffer().fill32(Float.floatToRawIntBits((float) (0.0 * outScale)));
                 return out;
             }
             Cuda.Runtime rt = ops.runtime();

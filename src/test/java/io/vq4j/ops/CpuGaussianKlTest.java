@@ -1,6 +1,7 @@
 package io.vq4j.ops;
 
 import io.vq4j.TestData;
+import io.vq4j.cuda.kernels.GaussianKlKernels.KlPlan;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -8,6 +9,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The CPU twin of the KL divergence and its backward, against double references written here. */
@@ -190,5 +192,47 @@ class CpuGaussianKlTest {
             total += -0.5 * (1 + lv[i] - mu[i] * mu[i] - Math.exp(lv[i]));
         }
         return r == KlReduction.MEAN ? total / b : total;
+    }
+
+    /**
+     * The chunking of the CUDA KL reduction (pure arithmetic, so it is checked here, without a
+     * GPU): replays gaussian_kl_partial_f32's index math and checks that the chunks tile every
+     * segment in order, without gaps, overlaps or empty chunks, that float4 groups stay whole when
+     * segLen % 4 == 0, and that the fp64 scratch stays small.
+     */
+    @Test
+    void cudaKlPlanTilesEverySegmentOnce() {
+        long[][] cases = {
+                {1, 1}, {13, 1}, {13, 13}, {207, 1}, {1000003, 1}, {1000003, 1000003}, {4000012, 4}, {2691, 13},
+                {131072, 2}, {1L << 26, 16}, {(1L << 26) + 3, 1}, {(1L << 26) + 3, (1L << 26) + 3}, {1024, 1}, {1025, 1},
+                {Integer.MAX_VALUE, 1}, {2147483646L, 2}, {1L << 40, 1L << 10},
+        };
+        for (long[] c : cases) {
+            long n = c[0], segments = c[1];
+            KlPlan p = KlPlan.of(n, segments);
+            String what = "n=" + n + " segments=" + segments + " " + p;
+            assertEquals(0, p.chunkLen() % 128, what);
+            assertEquals(n / segments, p.segLen(), what);
+            assertTrue(p.chunkLen() * p.chunksPerSegment() >= p.segLen() && p.chunkLen() * (p.chunksPerSegment() - 1) < p.segLen(), what);
+            if (p.needsPartials()) assertTrue(p.chunks() <= 2 * 16384 + 2, "scratch too large: " + what);
+            else assertEquals(0, p.partialBytes(), what);
+            if (p.chunks() > 2_000_000) continue; // the replay below would be slow; the arithmetic above holds
+            long expectBegin = 0;
+            for (long k = 0; k < p.chunks(); k++) {
+                long seg = k / p.chunksPerSegment(), j = k - seg * p.chunksPerSegment();
+                long segEnd = Math.min((j + 1) * p.chunkLen(), p.segLen());
+                long begin = seg * p.segLen() + j * p.chunkLen(), end = seg * p.segLen() + segEnd;
+                if (begin != expectBegin || end <= begin || end > (seg + 1) * p.segLen()) {
+                    throw new AssertionError(what + ": chunk " + k + " is [" + begin + ", " + end + "), expected to start at " + expectBegin);
+                }
+                if (p.segLen() % 4 == 0 && (begin % 4 != 0 || end % 4 != 0)) {
+                    throw new AssertionError(what + ": chunk " + k + " splits a float4 group");
+                }
+                expectBegin = end;
+            }
+            assertEquals(n, expectBegin, what);
+        }
+        assertThrows(IllegalArgumentException.class, () -> KlPlan.of(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> KlPlan.of(10, 3));
     }
 }
