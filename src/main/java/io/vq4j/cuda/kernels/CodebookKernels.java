@@ -36,7 +36,7 @@ public final class CodebookKernels {
 
     /** The 4 doubles of {@link #stats} (waits for the stream). */
     public static double[] readStats(DeviceBuffer out) {
-        return DeviceWords.readDoubles(out, 0, STATS_DOUBLES);
+        return CodebookReadback.readDoubles(out, 0, STATS_DOUBLES);
     }
 
     // ---- EMA ------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ public final class CodebookKernels {
         Cuda.Runtime rt = Cuda.runtime();
         long kd = (long) p.k() * p.d();
         KernelLaunch.of(rt.kernels(), "vq_codebook_ema_accumulate", rt.stream())
-                .grid(KernelLimits.grid(kd, BLOCK, KernelLimits.get().multiprocessors * 8L)).block(BLOCK)
+                .grid(CodebookDeviceLimits.grid(kd, BLOCK, CodebookDeviceLimits.get().multiprocessors * 8L)).block(BLOCK)
                 .arg(p.clusterSize()).arg(p.embedSum()).arg(p.counts()).arg(p.acc()).arg(p.scratch())
                 .arg(p.k()).arg(p.d()).arg(p.decay()).arg(p.keep())
                 .launch();
@@ -78,7 +78,7 @@ public final class CodebookKernels {
         Cuda.Runtime rt = Cuda.runtime();
         long kd = (long) p.k() * p.d();
         KernelLaunch.of(rt.kernels(), "vq_codebook_ema_normalize", rt.stream())
-                .grid(KernelLimits.grid(kd, BLOCK, KernelLimits.get().multiprocessors * 8L)).block(BLOCK)
+                .grid(CodebookDeviceLimits.grid(kd, BLOCK, CodebookDeviceLimits.get().multiprocessors * 8L)).block(BLOCK)
                 .arg(p.codebook()).arg(p.clusterSize()).arg(p.embedSum()).arg(p.total()).arg(p.scratch())
                 .arg(p.k()).arg(p.d()).arg(p.epsilon())
                 .launch();
@@ -100,7 +100,7 @@ public final class CodebookKernels {
     public static void reviveSelect(ReviveSelectParams p) {
         Cuda.Runtime rt = Cuda.runtime();
         KernelLaunch.of(rt.kernels(), "vq_codebook_revive_select", rt.stream())
-                .grid(KernelLimits.grid(p.k(), BLOCK, KernelLimits.get().multiprocessors * 8L)).block(BLOCK)
+                .grid(CodebookDeviceLimits.grid(p.k(), BLOCK, CodebookDeviceLimits.get().multiprocessors * 8L)).block(BLOCK)
                 .argOrNull(p.floatUsage() ? null : p.usage()).argOrNull(p.floatUsage() ? p.usage() : null)
                 .arg(p.k()).arg(p.threshold()).arg(p.seed()).arg(p.n()).arg(p.work())
                 .launch();
@@ -114,7 +114,7 @@ public final class CodebookKernels {
         Cuda.Runtime rt = Cuda.runtime();
         long kd = (long) p.k() * p.d();
         KernelLaunch.of(rt.kernels(), "vq_codebook_revive_apply", rt.stream())
-                .grid(KernelLimits.grid(kd, BLOCK, KernelLimits.get().multiprocessors * 8L)).block(BLOCK)
+                .grid(CodebookDeviceLimits.grid(kd, BLOCK, CodebookDeviceLimits.get().multiprocessors * 8L)).block(BLOCK)
                 .arg(p.codebook()).argOrNull(p.clusterSize()).argOrNull(p.embedSum()).arg(p.work()).arg(p.z())
                 .arg(p.spatial()).arg(p.d()).arg(p.k())
                 .launch();

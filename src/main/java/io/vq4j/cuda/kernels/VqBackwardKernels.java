@@ -40,16 +40,18 @@ public final class VqBackwardKernels {
 
     public static void count(CountParams p) {
         Cuda.Runtime rt = Cuda.runtime();
-        KernelLimits lim = KernelLimits.get();
+        CodebookDeviceLimits lim = CodebookDeviceLimits.get();
         long work = Math.max(p.n(), p.z() == null ? 0 : p.zElems() / 4);
         // Private (shared-memory) counts when they fit and the flush, K atomics per block, costs
         // at most half of the n atomics it replaces.
         long countBytes = 4L * p.k();
         int perSm = lim.blocksPerMultiprocessor(countBytes, 4);
-        long privateGrid = KernelLimits.grid(work, COUNT_BLOCK, (long) lim.multiprocessors * Math.max(perSm, 1));
+        long privateGrid = CodebookDeviceLimits.grid(work, COUNT_BLOCK, (long) lim.multiprocessors * Math.max(perSm, 1));
         boolean priv = perSm > 0 && 2 * privateGrid * p.k() <= p.n();
-        if (priv && countBytes > KernelLimits.DEFAULT_DYNAMIC_SHARED) KernelLimits.allowLargeDynamicShared("vq_backward_count");
-        long grid = priv ? privateGrid : KernelLimits.grid(work, COUNT_BLOCK, lim.multiprocessors * 16L);
+        if (priv && countBytes > CodebookDeviceLimits.DEFAULT_DYNAMIC_SHARED) {
+            CodebookDeviceLimits.allowLargeDynamicShared("vq_backward_count");
+        }
+        long grid = priv ? privateGrid : CodebookDeviceLimits.grid(work, COUNT_BLOCK, lim.multiprocessors * 16L);
         KernelLaunch.of(rt.kernels(), "vq_backward_count", rt.stream())
                 .grid(grid).block(COUNT_BLOCK).sharedBytes(priv ? (int) countBytes : 0)
                 .arg(p.indices()).arg(p.n()).arg(p.k()).arg(p.counts()).arg(priv ? 1 : 0)
@@ -84,18 +86,18 @@ public final class VqBackwardKernels {
 
     public static void segmentSum(SegmentSumParams p) {
         Cuda.Runtime rt = Cuda.runtime();
-        KernelLimits lim = KernelLimits.get();
+        CodebookDeviceLimits lim = CodebookDeviceLimits.get();
         long total = (long) p.batch() * p.spatial() * p.d();
         long accBytes = accumulatorBytes(p.k(), p.d(), p.fixedPoint());
         // A block-private accumulator when it fits in shared memory and flushing it (K*D atomics
         // per block) costs at most half of the N*D atomics it takes off global memory.
         int perSm = lim.blocksPerMultiprocessor(accBytes, 2048 / SEGSUM_PRIVATE_BLOCK);
-        long privateGrid = KernelLimits.grid(total, SEGSUM_PRIVATE_BLOCK, (long) lim.multiprocessors * Math.max(perSm, 1));
+        long privateGrid = CodebookDeviceLimits.grid(total, SEGSUM_PRIVATE_BLOCK, (long) lim.multiprocessors * Math.max(perSm, 1));
         boolean priv = perSm > 0 && 2 * privateGrid * p.k() * p.d() <= total;
         String kernel = "vq_backward_segsum_" + (p.fixedPoint() ? "fixed" : "f32") + (priv ? "_shared" : "_global");
-        if (priv && accBytes > KernelLimits.DEFAULT_DYNAMIC_SHARED) KernelLimits.allowLargeDynamicShared(kernel);
+        if (priv && accBytes > CodebookDeviceLimits.DEFAULT_DYNAMIC_SHARED) CodebookDeviceLimits.allowLargeDynamicShared(kernel);
         KernelLaunch.of(rt.kernels(), kernel, rt.stream())
-                .grid(priv ? privateGrid : KernelLimits.grid(total, BLOCK, lim.multiprocessors * 32L))
+                .grid(priv ? privateGrid : CodebookDeviceLimits.grid(total, BLOCK, lim.multiprocessors * 32L))
                 .block(priv ? SEGSUM_PRIVATE_BLOCK : BLOCK)
                 .sharedBytes(priv ? (int) accBytes : 0)
                 .arg(p.z()).arg(p.indices()).arg(p.spatial()).arg(p.d()).arg(p.k()).arg(total).arg(p.acc())
@@ -113,7 +115,7 @@ public final class VqBackwardKernels {
         Cuda.Runtime rt = Cuda.runtime();
         long kd = (long) p.k() * p.d();
         KernelLaunch.of(rt.kernels(), "vq_backward_finish", rt.stream())
-                .grid(KernelLimits.grid(kd, BLOCK, KernelLimits.get().multiprocessors * 8L)).block(BLOCK)
+                .grid(CodebookDeviceLimits.grid(kd, BLOCK, CodebookDeviceLimits.get().multiprocessors * 8L)).block(BLOCK)
                 .arg(p.gradCodebook()).arg(p.codebook()).arg(p.counts())
                 .argOrNull(p.fixedPoint() ? null : p.acc()).argOrNull(p.fixedPoint() ? p.acc() : null)
                 .arg(p.scratch()).arg(p.k()).arg(p.d()).arg(p.scale())
@@ -127,7 +129,7 @@ public final class VqBackwardKernels {
      * bytes back: waits for the stream).
      */
     public static long firstBadIndex(DeviceBuffer scratch) {
-        long bad = DeviceWords.readLongs(scratch, 0, 1)[0];
+        long bad = CodebookReadback.readLongs(scratch, 0, 1)[0];
         return bad == 0 ? -1 : ~bad;
     }
 }

@@ -6,8 +6,8 @@ import io.vq4j.cuda.DeviceBuffer;
  * Reads 64-bit words (scratch flags, double results) back from the device. DeviceBuffer copies
  * ints and floats; a 64-bit word is two little-endian ints. Synchronous (waits for the stream).
  */
-final class DeviceWords {
-    private DeviceWords() {}
+final class CodebookReadback {
+    private CodebookReadback() {}
 
     static long[] readLongs(DeviceBuffer b, long byteOffset, int count) {
         int[] w = new int[2 * count];

@@ -14,11 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * The device limits launchers size their grids and shared-memory buffers by (read once from the
  * process's device), and the opt-in to more than 48 KB of dynamic shared memory per block.
  */
-final class KernelLimits {
+final class CodebookDeviceLimits {
     /** Dynamic shared memory every kernel may use without opting in. */
     static final int DEFAULT_DYNAMIC_SHARED = 48 * 1024;
 
-    private static volatile KernelLimits limits;
+    private static volatile CodebookDeviceLimits limits;
     private static final Set<String> OPTED_IN = ConcurrentHashMap.newKeySet();
 
     final int multiprocessors;
@@ -28,7 +28,7 @@ final class KernelLimits {
     /** Shared memory the system reserves per resident block (1 KB on sm_80 and sm_90). */
     final int reservedPerBlock;
 
-    private KernelLimits(Cuda.Runtime rt) {
+    private CodebookDeviceLimits(Cuda.Runtime rt) {
         var ctx = rt.context();
         multiprocessors = ctx.multiprocessorCount();
         sharedPerBlockOptIn = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
@@ -36,11 +36,11 @@ final class KernelLimits {
         reservedPerBlock = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK);
     }
 
-    static KernelLimits get() {
-        KernelLimits l = limits;
+    static CodebookDeviceLimits get() {
+        CodebookDeviceLimits l = limits;
         if (l == null) {
-            synchronized (KernelLimits.class) {
-                if (limits == null) limits = new KernelLimits(Cuda.runtime());
+            synchronized (CodebookDeviceLimits.class) {
+                if (limits == null) limits = new CodebookDeviceLimits(Cuda.runtime());
                 l = limits;
             }
         }
