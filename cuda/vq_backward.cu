@@ -159,28 +159,28 @@ static __device__ __forceinline__ void vq_bwd_segsum(const float* __restrict__ z
     }
 }
 
-#define VQ_BWD_SEGSUM_ARGS                                                                                   \
-    const float* __restrict__ z, const int* __restrict__ idx, int S, int D, int K, long long total, ACC* acc, \
-        const float* __restrict__ codebook, const float* __restrict__ gradOut, float* __restrict__ gradZ,     \
-        double coefZ, const VqSegsumScratch* __restrict__ scratch
+#define VQ_BWD_SEGSUM_ARGS                                                                       \
+    const float* __restrict__ z, const int* __restrict__ idx, int S, int D, int K, long long total, \
+        VQ_BWD_ACC* acc, const float* __restrict__ codebook, const float* __restrict__ gradOut,     \
+        float* __restrict__ gradZ, double coefZ, const VqSegsumScratch* __restrict__ scratch
 #define VQ_BWD_SEGSUM_PASS z, idx, S, D, K, total, acc, codebook, gradOut, gradZ, coefZ, scratch
 
-#define ACC float
+#define VQ_BWD_ACC float
 extern "C" __global__ void __launch_bounds__(1024) vq_backward_segsum_f32_shared(VQ_BWD_SEGSUM_ARGS) {
     vq_bwd_segsum<float, true>(VQ_BWD_SEGSUM_PASS);
 }
 extern "C" __global__ void __launch_bounds__(256) vq_backward_segsum_f32_global(VQ_BWD_SEGSUM_ARGS) {
     vq_bwd_segsum<float, false>(VQ_BWD_SEGSUM_PASS);
 }
-#undef ACC
-#define ACC unsigned long long
+#undef VQ_BWD_ACC
+#define VQ_BWD_ACC unsigned long long
 extern "C" __global__ void __launch_bounds__(1024) vq_backward_segsum_fixed_shared(VQ_BWD_SEGSUM_ARGS) {
     vq_bwd_segsum<unsigned long long, true>(VQ_BWD_SEGSUM_PASS);
 }
 extern "C" __global__ void __launch_bounds__(256) vq_backward_segsum_fixed_global(VQ_BWD_SEGSUM_ARGS) {
     vq_bwd_segsum<unsigned long long, false>(VQ_BWD_SEGSUM_PASS);
 }
-#undef ACC
+#undef VQ_BWD_ACC
 #undef VQ_BWD_SEGSUM_ARGS
 #undef VQ_BWD_SEGSUM_PASS
 
