@@ -172,6 +172,11 @@ public final class CublasHandle implements AutoCloseable {
         }
     }
 
+    /** The raw cublasHandle_t, for calls this class does not wrap (tests). */
+    synchronized MemorySegment segment() {
+        return open();
+    }
+
     /** The raw handle, with the stream's context current on this thread. */
     private MemorySegment open() {
         if (closed) throw new IllegalStateException("CublasHandle is closed");
