@@ -85,4 +85,58 @@ class ConvAlgoPerfTest {
         assertEquals(2, searches[0]); // a failed search is not cached
         assertEquals(2, cache.size());
     }
+
+    @Test
+    void searchAsksForEveryAlgorithmAndPicksTheFastestThatRan() {
+        ConvolutionDescriptor.Params p = new ConvolutionDescriptor.Params(1, 1, 1, 1, 1, 1, CudnnMathType.DEFAULT);
+        ConvAlgorithms.Key key = new ConvAlgorithms.Key(ConvAlgorithms.Direction.BACKWARD_FILTER,
+                new Dims4(2, 3, 9, 9), new Dims4(4, 3, 3, 3), new Dims4(2, 4, 9, 9), p);
+        List<Integer> asked = new java.util.ArrayList<>();
+        long[] seen = new long[4];
+        // with a workspace limit of 0 nothing is allocated, so no stream is needed
+        String old = System.setProperty("vq4j.cudnn.maxWorkspaceBytes", "0");
+        try {
+            ConvAlgorithms.Choice c = ConvAlgorithms.search(key, "cudnnFindX", null, CudnnMathType.DEFAULT,
+                    0xABC000, 648 * 4, true,
+                    (algo, size) -> {
+                        asked.add(algo);
+                        size.set(JAVA_LONG, 0, 1L << 20);
+                        return algo == 3 ? 3000 : 0; // algorithm 3 does not apply
+                    },
+                    (out, n, returned, results, ws, wsBytes) -> {
+                        seen[0] = out.address();
+                        seen[1] = n;
+                        seen[2] = ws.address();
+                        seen[3] = wsBytes;
+                        write(results, 0, 5, 0, 0.1f, 1L << 20, 1, 1); // fastest, but needs workspace we do not have
+                        write(results, 1, 1, 0, 0.2f, 0, 1, 1);        // the winner, measured under TENSOR_OP math
+                        write(results, 2, 0, 0, 0.3f, 0, 1, 0);
+                        returned.set(JAVA_INT, 0, 3);
+                        return 0;
+                    });
+            assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), asked); // CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT = 7
+            assertEquals(0xABC000, seen[0]);                     // beta == 0: the real output is written
+            assertEquals(7, seen[1]);
+            assertEquals(0, seen[2]);
+            assertEquals(0, seen[3]);
+            assertEquals(new ConvAlgorithms.Choice(1, CudnnMathType.TENSOR_OP, 0), c);
+
+            IllegalStateException none = assertThrows(IllegalStateException.class, () -> ConvAlgorithms.search(key,
+                    "cudnnFindX", null, CudnnMathType.FMA, 0xABC000, 4, true, (algo, size) -> 3000,
+                    (out, n, returned, results, ws, wsBytes) -> {
+                        write(results, 0, 5, 3000, 0.1f, 0, 1, 3);
+                        returned.set(JAVA_INT, 0, 1);
+                        return 0;
+                    }));
+            assertTrue(none.getMessage().contains("cudnnFindX found no algorithm") && none.getMessage().contains("BACKWARD_FILTER"),
+                    none.getMessage());
+            NativeLibraryException failed = assertThrows(NativeLibraryException.class, () -> ConvAlgorithms.search(key,
+                    "cudnnFindX", null, CudnnMathType.FMA, 0xABC000, 4, true, (algo, size) -> 3000,
+                    (out, n, returned, results, ws, wsBytes) -> 2000));
+            assertEquals("cudnnFindX", failed.function());
+        } finally {
+            if (old == null) System.clearProperty("vq4j.cudnn.maxWorkspaceBytes");
+            else System.setProperty("vq4j.cudnn.maxWorkspaceBytes", old);
+        }
+    }
 }
