@@ -50,9 +50,9 @@ public final class ConvolutionDescriptor implements AutoCloseable {
             }
             long p = outputSize(x.h(), w.h(), padH, strideH, dilationH);
             long q = outputSize(x.w(), w.w(), padW, strideW, dilationW);
-            if (p < 1 || q < 1) {
+            if (p < 1 || q < 1 || p > Integer.MAX_VALUE || q > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("convolution: input " + x + " with filter " + w + " and " + this
-                        + " gives an empty output (" + p + " x " + q + ")");
+                        + " gives an output of " + p + " x " + q + (p < 1 || q < 1 ? " (empty)" : " (too large)"));
             }
             return new Dims4(x.n(), w.n(), (int) p, (int) q);
         }

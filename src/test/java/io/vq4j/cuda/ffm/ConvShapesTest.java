@@ -44,7 +44,10 @@ class ConvShapesTest {
         assertTrue(ch.getMessage().contains("2x3x9x9") && ch.getMessage().contains("4x5x3x3"), ch.getMessage());
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
                 () -> p(0, 1, 1).output(new Dims4(1, 1, 2, 2), new Dims4(1, 1, 3, 3)));
-        assertTrue(empty.getMessage().contains("empty output"), empty.getMessage());
+        assertTrue(empty.getMessage().contains("(empty)"), empty.getMessage());
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+                () -> p(1 << 30, 1, 1).output(new Dims4(1, 1, 1, 1), new Dims4(1, 1, 1, 1)));
+        assertTrue(huge.getMessage().contains("too large"), huge.getMessage());
         IllegalArgumentException y = assertThrows(IllegalArgumentException.class,
                 () -> p(1, 2, 1).requireOutput("convolutionForward", new Dims4(2, 3, 9, 9), new Dims4(4, 3, 3, 3),
                         new Dims4(2, 4, 9, 9)));
