@@ -148,12 +148,12 @@ static __device__ __forceinline__ void vq_nearest_store_z(float (*zs)[VQN_BM + V
 
 // The codebook is row-major [K, D], contiguous along c: 16 consecutive threads take 16 dims of a code.
 static __device__ __forceinline__ void vq_nearest_load_e(float (&er)[4], const float* __restrict__ e,
-                                                         int k, int d, int k0, int d0) {
+                                                         int k, int d, long long k0, int d0) {
     const int tid = threadIdx.x;
     const int c = d0 + tid % VQN_BK;
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
-        const long long kc = (long long)k0 + tid / VQN_BK + r * (VQN_THREADS / VQN_BK);
+        const long long kc = k0 + tid / VQN_BK + r * (VQN_THREADS / VQN_BK);
         er[r] = (kc < k && c < d) ? e[kc * d + c] : 0.f;
     }
 }
@@ -227,7 +227,7 @@ vq_nearest_argmin(const float* __restrict__ z, const float* __restrict__ e, cons
     // Steps run over (code tile ct, dim tile dt), dt fastest. Prefetch step 0.
     int ct = ct_begin, dt = 0;
     vq_nearest_load_z(zr, z, status, split == 0, rows, n0, zbase, n, spatial, d, 0);
-    vq_nearest_load_e(er, e, k, d, ct * VQN_BN, 0);
+    vq_nearest_load_e(er, e, k, d, (long long)ct * VQN_BN, 0);
 
     while (ct < ct_end) {
         __syncthreads();  // every thread is done reading the previous step's tiles
@@ -240,7 +240,7 @@ vq_nearest_argmin(const float* __restrict__ z, const float* __restrict__ e, cons
         if (ndt == dim_tiles) { ndt = 0; ++nct; }
         if (nct < ct_end) {
             vq_nearest_load_z(zr, z, status, split == 0 && nct == ct_begin, rows, n0, zbase, n, spatial, d, ndt * VQN_BK);
-            vq_nearest_load_e(er, e, k, d, nct * VQN_BN, ndt * VQN_BK);
+            vq_nearest_load_e(er, e, k, d, (long long)nct * VQN_BN, ndt * VQN_BK);
         }
 
         if (dt == 0) {
