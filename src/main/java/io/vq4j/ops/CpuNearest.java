@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * minimum the search saw), and the CUDA finalize kernel computes the reported distance with the
  * same operations in the same order: for the same chosen code both backends report the same bits.
  * The N x K matrix is never made: the codebook is copied once into code tiles stored
- * dimension-major ({@code [c][j]} within a tile of about 8K floats, cache sized), and for each
- * block of gathered z rows and each tile the inner loop is an axpy over the tile's codes,
+ * dimension-major ({@code [c][j]} within a tile of 8K floats, or 64 codes when D &gt; 128: cache
+ * sized), and for each block of gathered z rows and each tile the inner loop is an axpy over the
+ * tile's codes,
  * {@code acc[j] += (z_c - eT[c][j])^2}, which C2 vectorises; a running (best, index) per row keeps
  * the lowest index on ties (strict '&lt;', codes ascending).
  *
