@@ -79,7 +79,8 @@ class CodebookStatsGpuTest extends GpuTest {
         double terr = Math.abs(got.total() - ref.total()) / Math.max(ref.total(), 1e-300);
         System.out.printf("[gpu] op=codebookStats shape=%s dtype=%s maxRelErr=%.3g%n", hostCounts.shapeString(),
                 hostCounts.dtype(), Math.max(perr, terr));
-        assertTrue(perr <= 1e-12, what + ": perplexity " + got.perplexity() + " vs " + ref.perplexity());
+        // GPU and CPU sum K terms of p log p in double in different orders: ~K * 2^-53 apart
+        assertTrue(perr <= 1e-10, what + ": perplexity " + got.perplexity() + " vs " + ref.perplexity());
         assertTrue(terr <= 1e-12, what + ": total " + got.total() + " vs " + ref.total());
         assertEquals(ref.activeCodes(), got.activeCodes(), what + ": active");
         assertEquals(ref.deadCodes(), got.deadCodes(), what + ": dead");
