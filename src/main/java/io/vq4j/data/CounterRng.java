@@ -57,4 +57,18 @@ final class CounterRng {
     boolean chance(float p) {
         return nextFloat() < p;
     }
+
+    /** A permutation of [0, n) by Fisher-Yates on the stream (seed, a, 0, tag). */
+    static int[] permutation(int n, long seed, int a, int tag) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        CounterRng r = new CounterRng(seed, a, 0, tag);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
 }

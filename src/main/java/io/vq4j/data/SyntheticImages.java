@@ -6,7 +6,9 @@ package io.vq4j.data;
  * colours, positions, sizes and rotations, some filled with stripes or a checkerboard.
  *
  * <p>Image i depends on (seed, i) only, through a {@link CounterRng} stream, so it is the same in
- * every run and on every machine, and it is drawn on the fly in {@link #read}: nothing is stored.
+ * every run and on every machine (float arithmetic, sqrt and floor are exact in Java; sin and cos
+ * come from StrictMath, whose results are fixed, where Math's may differ by an ulp between JVMs),
+ * and it is drawn on the fly in {@link #read}: nothing is stored.
  * Shapes are sharp-edged, flat-coloured and few, which a small VQ-VAE learns visibly within minutes,
  * while colours, layouts and textures vary enough that reconstructions are not trivial.
  *
@@ -101,8 +103,8 @@ public final class SyntheticImages implements Dataset {
         if (kind == 1) {
             double theta = 2 * Math.PI * r.nextFloat();
             // |x cos + y sin| <= sqrt(2)/2 on the centred unit square: scale t onto [0, 1]
-            ax = (float) (Math.cos(theta) / Math.sqrt(2));
-            ay = (float) (Math.sin(theta) / Math.sqrt(2));
+            ax = (float) (StrictMath.cos(theta) / Math.sqrt(2));
+            ay = (float) (StrictMath.sin(theta) / Math.sqrt(2));
         } else if (kind == 2) {
             cx = r.uniform(0.2f, 0.8f);
             cy = r.uniform(0.2f, 0.8f);
@@ -133,7 +135,7 @@ public final class SyntheticImages implements Dataset {
         float cx = width * r.uniform(0.2f, 0.8f), cy = height * r.uniform(0.2f, 0.8f);
         float radius = side * r.uniform(0.12f, 0.3f);
         float angle = (float) (2 * Math.PI * r.nextFloat());
-        float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+        float cos = (float) StrictMath.cos(angle), sin = (float) StrictMath.sin(angle);
         // shape parameters in pixels; reach bounds the shape for the bounding box
         float hx = radius, hy = radius, inner = 0, reach = radius;
         float[] tri = null;
@@ -141,7 +143,7 @@ public final class SyntheticImages implements Dataset {
             case RECT -> {
                 hx = radius * r.uniform(0.6f, 1.0f);
                 hy = radius * r.uniform(0.4f, 1.0f);
-                reach = (float) Math.hypot(hx, hy);
+                reach = (float) StrictMath.hypot(hx, hy);
             }
             case TRIANGLE -> {
                 tri = new float[6];
@@ -149,8 +151,8 @@ public final class SyntheticImages implements Dataset {
                 for (int k = 0; k < 3; k++) {
                     double a = angle + 2 * Math.PI * k / 3 + r.uniform(-0.4f, 0.4f);
                     float rr = radius * r.uniform(0.8f, 1.2f);
-                    tri[2 * k] = cx + (float) (rr * Math.cos(a));
-                    tri[2 * k + 1] = cy + (float) (rr * Math.sin(a));
+                    tri[2 * k] = cx + (float) (rr * StrictMath.cos(a));
+                    tri[2 * k + 1] = cy + (float) (rr * StrictMath.sin(a));
                     reach = Math.max(reach, rr);
                 }
             }
@@ -169,8 +171,8 @@ public final class SyntheticImages implements Dataset {
             col2 = shapeColour(r, col);
             period = side * r.uniform(0.14f, 0.25f);
             double ta = Math.PI * r.nextFloat();
-            tcos = (float) Math.cos(ta);
-            tsin = (float) Math.sin(ta);
+            tcos = (float) StrictMath.cos(ta);
+            tsin = (float) StrictMath.sin(ta);
         }
         int x0 = Math.max(0, (int) Math.floor(cx - reach - 1)), x1 = Math.min(width, (int) Math.ceil(cx + reach + 1));
         int y0 = Math.max(0, (int) Math.floor(cy - reach - 1)), y1 = Math.min(height, (int) Math.ceil(cy + reach + 1));
