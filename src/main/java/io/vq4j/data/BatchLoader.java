@@ -192,6 +192,7 @@ public final class BatchLoader implements AutoCloseable {
                 if (batch == null) return; // closed meanwhile
                 lock.lock();
                 try {
+                    if (closed) return; // close() dropped the queue; do not refill it
                     ready.put(seq, batch);
                     changed.signalAll();
                 } finally {
