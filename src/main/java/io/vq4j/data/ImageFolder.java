@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -73,13 +75,18 @@ public final class ImageFolder implements Dataset {
             throw new IOException(root + ": no PNG or JPEG files (.png, .jpg, .jpeg) in this folder or below it");
         }
         int n = found.size();
-        byte[][] decoded = new byte[n][];
+        if ((long) n * imageSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(n + " images of " + channels + "x" + height + "x" + width
+                    + " do not fit in one array; use a smaller size or fewer files");
+        }
+        // decode straight into the final array, slot i for file i: one copy of the data at a time
+        byte[] all = new byte[n * imageSize];
         String[] errors = new String[n];
         Exception[] causes = new Exception[n];
         Parallel.forRange(n, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 try {
-                    decoded[i] = decode(root.resolve(found.get(i)), channels, height, width);
+                    decode(root.resolve(found.get(i)), channels, height, width, all, i * imageSize);
                 } catch (IOException | RuntimeException e) {
                     errors[i] = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                     causes[i] = e;
@@ -91,6 +98,8 @@ public final class ImageFolder implements Dataset {
         for (int i = 0; i < n; i++) {
             Path file = root.resolve(found.get(i));
             if (errors[i] == null) {
+                // compact: kept image k moves from slot i to slot k (k <= i, so nothing unread is overwritten)
+                if (kept.size() != i) System.arraycopy(all, i * imageSize, all, kept.size() * imageSize, imageSize);
                 kept.add(found.get(i));
                 continue;
             }
@@ -104,24 +113,14 @@ public final class ImageFolder implements Dataset {
             throw new IOException(root + ": none of the " + n + " image files could be read (first: "
                     + skipped.getFirst().file() + ": " + skipped.getFirst().reason() + ")");
         }
-        if ((long) kept.size() * imageSize > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(kept.size() + " images of " + channels + "x" + height + "x" + width
-                    + " do not fit in one array; use a smaller size or fewer files");
-        }
-        byte[] data = new byte[kept.size() * imageSize];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            if (decoded[i] == null) continue;
-            System.arraycopy(decoded[i], 0, data, k * imageSize, imageSize);
-            k++;
-        }
+        byte[] data = kept.size() == n ? all : Arrays.copyOf(all, kept.size() * imageSize);
         TreeSet<String> classes = new TreeSet<>();
         for (Path p : kept) if (p.getNameCount() > 1) classes.add(p.getName(0).toString());
         List<String> classNames = List.copyOf(classes);
         int[] labels = new int[kept.size()];
         for (int i = 0; i < labels.length; i++) {
             Path p = kept.get(i);
-            labels[i] = p.getNameCount() > 1 ? java.util.Collections.binarySearch(classNames, p.getName(0).toString()) : -1;
+            labels[i] = p.getNameCount() > 1 ? Collections.binarySearch(classNames, p.getName(0).toString()) : -1;
         }
         return new ImageFolder(root, channels, height, width, List.copyOf(kept), data, labels, classNames,
                 List.copyOf(skipped));
@@ -150,8 +149,8 @@ public final class ImageFolder implements Dataset {
         return sb.toString();
     }
 
-    /** One file, decoded, converted and resized, as bytes round(v * 255). */
-    private static byte[] decode(Path file, int channels, int height, int width) throws IOException {
+    /** One file, decoded, converted and resized, into out[at ..] as bytes round(v * 255). */
+    private static void decode(Path file, int channels, int height, int width, byte[] out, int at) throws IOException {
         BufferedImage img = ImageIO.read(file.toFile());
         if (img == null) throw new IOException("no ImageIO reader recognises its contents");
         int sh = img.getHeight(), sw = img.getWidth();
@@ -163,9 +162,7 @@ public final class ImageFolder implements Dataset {
             dst = new float[channels * height * width];
             Resample.resize(src, 0, channels, dst, 0, Resample.axis(sh, height), Resample.axis(sw, width));
         }
-        byte[] out = new byte[dst.length];
-        for (int i = 0; i < dst.length; i++) out[i] = (byte) Math.round(Math.min(1f, Math.max(0f, dst[i])) * 255f);
-        return out;
+        for (int i = 0; i < dst.length; i++) out[at + i] = (byte) Math.round(Math.min(1f, Math.max(0f, dst[i])) * 255f);
     }
 
     /** Floats for the stored bytes: exactly v / 255. */
