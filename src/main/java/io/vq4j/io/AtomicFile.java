@@ -1,6 +1,9 @@
 package io.vq4j.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,6 +28,22 @@ final class AtomicFile {
     @FunctionalInterface
     interface Body {
         void write(FileChannel channel) throws IOException;
+    }
+
+    /** Writes the whole content to the stream it is given; must not close it. */
+    @FunctionalInterface
+    interface StreamBody {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /** {@link #write(Path, Body)} for code that writes streams (ImageIO, xchart, text). */
+    static void writeStream(Path target, StreamBody body) throws IOException {
+        write(target, ch -> {
+            // Not closed here: that would close the channel before it is forced to disk.
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+            body.write(out);
+            out.flush();
+        });
     }
 
     static void write(Path target, Body body) throws IOException {
