@@ -167,7 +167,12 @@ public final class Npy {
     }
 
     private static String pyRepr(Object o) {
-        return o instanceof String s ? "'" + s + "'" : String.valueOf(o);
+        return switch (o) {
+            case null -> "None";
+            case String s -> "'" + s + "'";
+            case Boolean b -> b ? "True" : "False";
+            default -> String.valueOf(o);
+        };
     }
 
     private static void readFully(FileChannel ch, ByteBuffer dst, long position, Path path) throws IOException {
