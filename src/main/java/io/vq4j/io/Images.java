@@ -137,11 +137,11 @@ public final class Images {
             int c = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY ? 1 : 3;
             float[] out = new float[c * hw];
             for (int ch = 0; ch < c; ch++) {
-                float scale = 1f / ((1 << cm.getComponentSize(ch)) - 1);
+                float max = (1 << cm.getComponentSize(ch)) - 1; // divide, not multiply: exactly k/255f
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, ch, row);
                     int base = ch * hw + y * w;
-                    for (int x = 0; x < w; x++) out[base + x] = row[x] * scale;
+                    for (int x = 0; x < w; x++) out[base + x] = row[x] / max;
                 }
             }
             return out;

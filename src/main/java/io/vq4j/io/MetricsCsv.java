@@ -58,10 +58,11 @@ public final class MetricsCsv implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             String header = line(cols);
             byte[] expect = header.getBytes(StandardCharsets.UTF_8);
-            ByteBuffer first = ByteBuffer.allocate((int) Math.min(ch.size(), expect.length));
-            while (first.hasRemaining() && ch.read(first, first.position()) >= 0) { /* read the header's length */ }
-            if (first.position() != expect.length || !Arrays.equals(first.array(), expect)) {
-                String found = new String(first.array(), 0, first.position(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            ByteBuffer first = ByteBuffer.allocate((int) Math.min(ch.size(), Math.max(expect.length, 4096)));
+            while (first.hasRemaining() && ch.read(first, first.position()) >= 0) { /* read the start */ }
+            byte[] start = Arrays.copyOf(first.array(), first.position());
+            if (start.length < expect.length || !Arrays.equals(start, 0, expect.length, expect, 0, expect.length)) {
+                String found = new String(start, StandardCharsets.UTF_8).lines().findFirst().orElse("");
                 throw new FileFormatException(path, "its header is '" + found + "' but this run writes '" + header.strip() + "'");
             }
             ch.truncate(lastNewline(ch) + 1); // a partial last row (no newline yet) is dropped
