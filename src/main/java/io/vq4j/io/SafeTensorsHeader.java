@@ -248,7 +248,7 @@ final class SafeTensorsHeader {
         while (r.hasNext()) {
             if (r.peek() != JsonToken.NUMBER) throw new FileFormatException(file, what + " must hold integers, found " + r.peek());
             String literal = r.nextString();
-            if (!literal.matches("[0-9]{1,19}")) {
+            if (!literal.matches("[0-9]+")) {
                 throw new FileFormatException(file, what + " must hold non-negative integers, found " + literal);
             }
             try {
