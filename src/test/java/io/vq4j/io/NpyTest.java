@@ -58,8 +58,10 @@ class NpyTest {
         assertHeader(DType.I32, new int[] {7}, "{'descr': '<i4', 'fortran_order': False, 'shape': (7,), }", 118);
         assertHeader(DType.F32, new int[] {1, 2, 3, 4}, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4), }", 118);
         assertHeader(DType.F32, new int[] {0, 5}, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 5), }", 118);
-        // A long shape needs a second 64-byte block.
+        // Long shapes need a second 64-byte block; the second one only because of the growth room.
         int m = 1_000_003;
+        assertHeader(DType.F32, new int[] {1, m, m, m, m, m, 7}, "{'descr': '<f4', 'fortran_order': False, 'shape': "
+                + "(1, 1000003, 1000003, 1000003, 1000003, 1000003, 7), }", 182);
         assertHeader(DType.F32, new int[] {m, m, m, m, m, m, m, 7}, "{'descr': '<f4', 'fortran_order': False, 'shape': "
                 + "(1000003, 1000003, 1000003, 1000003, 1000003, 1000003, 1000003, 7), }", 182);
     }
