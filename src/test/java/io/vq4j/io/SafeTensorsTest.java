@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -255,6 +256,13 @@ class SafeTensorsTest {
         assertThrows(IOException.class, () -> SafeTensors.write(target, Map.of("w", Tensor.of(new float[] {1}, 1))));
         assertEquals("keep me", Files.readString(target.resolve("inside")));
         assertEquals(List.of(target), listDir());
+    }
+
+    @Test
+    void aMissingDirectoryIsNamed() {
+        Path p = dir.resolve("nope").resolve("m.safetensors");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> SafeTensors.write(p, Map.of()));
+        assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("m.safetensors"), e.getMessage());
     }
 
     @Test
