@@ -41,7 +41,7 @@ public final class BatchNormCpu {
                 double invstd = 1.0 / Math.sqrt(var + eps);
                 saveMean[c] = (float) mean;
                 saveInvstd[c] = (float) invstd;
-                normalize(n, ch, plane, c, x, (float) mean, (float) (invstd * gamma[c]), beta[c], y);
+                normalize(n, ch, plane, c, x, mean, (float) (invstd * gamma[c]), beta[c], y);
                 if (runningMean != null) {
                     double unbiased = ss / (m - 1);
                     runningMean[c] = (float) ((1.0 - momentum) * runningMean[c] + momentum * mean);
@@ -62,12 +62,17 @@ public final class BatchNormCpu {
         });
     }
 
-    /** y = (x - mean) * scale + shift over channel c (x and y at the same index: the row loop vectorises). */
-    private static void normalize(int n, int ch, int plane, int c, float[] x, float mean, float scale, float shift,
+    /**
+     * y = (x - mean) * scale + shift over channel c (x and y at the same index: the row loop
+     * vectorises). The mean is subtracted as a float pair hi + lo: with a large mean and a small
+     * spread, rounding the mean to one float would cost up to |mean|/std ulps of y.
+     */
+    private static void normalize(int n, int ch, int plane, int c, float[] x, double mean, float scale, float shift,
                                   float[] y) {
+        float hi = (float) mean, lo = (float) (mean - hi);
         for (int i = 0; i < n; i++) {
             int off = (i * ch + c) * plane;
-            for (int q = 0; q < plane; q++) y[off + q] = (x[off + q] - mean) * scale + shift;
+            for (int q = 0; q < plane; q++) y[off + q] = ((x[off + q] - hi) - lo) * scale + shift;
         }
     }
 
