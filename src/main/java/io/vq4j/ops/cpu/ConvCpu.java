@@ -1,5 +1,7 @@
 package io.vq4j.ops.cpu;
 
+import java.util.concurrent.ForkJoinPool;
+
 /**
  * Convolution and transposed convolution, forward and backward, as im2col + {@link Gemm} on
  * row-major NCHW float arrays (PyTorch's weight layouts, dilation 1, groups 1).
@@ -29,7 +31,7 @@ public final class ConvCpu {
     public static void conv2dForward(Im2col.Geometry g, int n, int outC, float[] x, float[] w, float[] bias, float[] y) {
         Groups gr = Groups.of(g, n);
         int rows = gr.rows, p = gr.p, img = (int) g.imageSize();
-        Parallel.forRange(gr.count, 1, (lo, hi) -> {
+        Parallel.forRange(gr.count, gr.grain(), (lo, hi) -> {
             float[] cols = new float[gr.maxCols()];
             float[] out = gr.size > 1 ? new float[outC * gr.size * p] : null;
             for (int gi = lo; gi < hi; gi++) {
@@ -55,8 +57,8 @@ public final class ConvCpu {
         Groups gr = Groups.of(g, n);
         int rows = gr.rows, p = gr.p, img = (int) g.imageSize();
         if (db != null) channelSums(dy, n, outC, p, db);
-        float[][] parts = new float[Parallel.chunkCount(gr.count, 1)][];
-        Parallel.forChunks(gr.count, 1, (chunk, lo, hi) -> {
+        float[][] parts = new float[Parallel.chunkCount(gr.count, gr.grain())][];
+        Parallel.forChunks(gr.count, gr.grain(), (chunk, lo, hi) -> {
             float[] part = chunk == 0 ? dw : new float[dw.length];
             parts[chunk] = part;
             float[] cols = new float[gr.maxCols()], dcols = new float[gr.maxCols()];
@@ -91,7 +93,7 @@ public final class ConvCpu {
         Groups gr = Groups.of(g, n);
         int rows = gr.rows, p = gr.p, img = (int) g.imageSize(), outC = g.channels();
         int plane = g.height() * g.width();
-        Parallel.forRange(gr.count, 1, (lo, hi) -> {
+        Parallel.forRange(gr.count, gr.grain(), (lo, hi) -> {
             float[] cols = new float[gr.maxCols()];
             float[] xg = gr.size > 1 ? new float[inC * gr.size * p] : null;
             for (int gi = lo; gi < hi; gi++) {
@@ -119,8 +121,8 @@ public final class ConvCpu {
         Groups gr = Groups.of(g, n);
         int rows = gr.rows, p = gr.p, img = (int) g.imageSize();
         if (db != null) channelSums(dy, n, g.channels(), g.height() * g.width(), db);
-        float[][] parts = new float[Parallel.chunkCount(gr.count, 1)][];
-        Parallel.forChunks(gr.count, 1, (chunk, lo, hi) -> {
+        float[][] parts = new float[Parallel.chunkCount(gr.count, gr.grain())][];
+        Parallel.forChunks(gr.count, gr.grain(), (chunk, lo, hi) -> {
             float[] part = chunk == 0 ? dw : new float[dw.length];
             parts[chunk] = part;
             float[] dcols = new float[gr.maxCols()];
@@ -158,6 +160,16 @@ public final class ConvCpu {
             size = Math.max(1, Math.min(size, MAX_GROUP_FLOATS / (rows * p)));
             int count = (int) Math.ceilDiv(n, size);
             return new Groups((int) rows, (int) p, (int) size, count, count == 1);
+        }
+
+        /**
+         * Groups per parallel chunk: about two chunks per thread. Groups cost the same, and each
+         * chunk allocates its own buffers (and, backward, a weight-gradient partial), so finer
+         * chunks would only add allocation.
+         */
+        int grain() {
+            int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+            return Math.max(1, Math.ceilDiv(count, 2 * threads));
         }
 
         int first(int group) { return group * size; }

@@ -50,18 +50,19 @@ public final class Gemm {
     }
 
     /**
-     * As {@link #sgemm}, split over threads along the larger of m and n (each thread owns a block of
-     * C, so there is no reduction and the result is bitwise that of {@link #sgemm}).
+     * As {@link #sgemm}, split over threads (each thread owns a block of C, so there is no
+     * reduction and the result is bitwise that of {@link #sgemm}). Wide C splits by columns, at
+     * least 256 a thread so the inner loops stay long and each thread packs only its part of B;
+     * narrow C by rows (each thread then packs all of B, cheap against its share of the work).
      */
     public static void sgemmParallel(boolean transA, boolean transB, int m, int n, int k,
                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                      boolean accumulate, float[] c, int cOff, int ldc) {
         if ((long) m * n * k < PARALLEL_MIN_FMAS) {
             sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc);
-        } else if (n >= m) {
-            // Column blocks of 64 keep every thread's inner loops long.
+        } else if (n >= 512) {
             int blocks = (n + 63) / 64;
-            Parallel.forRange(blocks, 1, (lo, hi) -> block(transA, transB, 0, m, lo * 64, Math.min(n, hi * 64), k,
+            Parallel.forRange(blocks, 4, (lo, hi) -> block(transA, transB, 0, m, lo * 64, Math.min(n, hi * 64), k,
                     a, aOff, lda, b, bOff, ldb, accumulate, c, cOff, ldc));
         } else {
             int blocks = (m + 7) / 8;
@@ -112,8 +113,25 @@ public final class Gemm {
         if (!transB) {
             for (int p = 0; p < kc; p++) System.arraycopy(b, bOff + (pc + p) * ldb + jc, bp[p], 0, nc);
         } else {
-            // B stored [n, k]: read each stored row contiguously, write down a column of bp.
-            for (int j = 0; j < nc; j++) {
+            // B stored [n, k]: a transpose. Eight stored rows at a time, so that each bp row
+            // receives eight adjacent floats per pass instead of one (cache lines, not words).
+            int j = 0;
+            for (; j + 8 <= nc; j += 8) {
+                int s0 = bOff + (jc + j) * ldb + pc;
+                for (int p = 0; p < kc; p++) {
+                    float[] row = bp[p];
+                    int s = s0 + p;
+                    row[j] = b[s];
+                    row[j + 1] = b[s + ldb];
+                    row[j + 2] = b[s + 2 * ldb];
+                    row[j + 3] = b[s + 3 * ldb];
+                    row[j + 4] = b[s + 4 * ldb];
+                    row[j + 5] = b[s + 5 * ldb];
+                    row[j + 6] = b[s + 6 * ldb];
+                    row[j + 7] = b[s + 7 * ldb];
+                }
+            }
+            for (; j < nc; j++) {
                 int src = bOff + (jc + j) * ldb + pc;
                 for (int p = 0; p < kc; p++) bp[p][j] = b[src + p];
             }
