@@ -8,6 +8,10 @@ import java.util.concurrent.RecursiveAction;
  * iterations on the common fork-join pool. Chunk boundaries depend only on n, grain and the
  * pool's parallelism, so per-chunk partial results combined in chunk order are deterministic
  * for a given machine.
+ *
+ * <p>The thread count is the pool's parallelism plus one: the calling thread works too (an
+ * external caller of {@code invoke} runs tasks while it waits), and on a 2-core machine the
+ * common pool has parallelism 1, so counting only the pool would run everything serially.
  */
 public final class Parallel {
     private Parallel() {}
@@ -21,7 +25,7 @@ public final class Parallel {
     /** Runs {@code body} over [0, n) in parallel chunks of at least {@code grain} iterations. */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int threads = ForkJoinPool.getCommonPoolParallelism();
+        int threads = threads();
         if (n <= grain || threads <= 1) {
             body.run(0, n);
             return;
@@ -33,7 +37,7 @@ public final class Parallel {
     /** Number of chunks {@link #forChunks} uses for n iterations (fixed for a given n and grain). */
     public static int chunkCount(int n, int grain) {
         if (n <= 0) return 0;
-        int threads = ForkJoinPool.getCommonPoolParallelism();
+        int threads = threads();
         if (n <= grain || threads <= 1) return 1;
         return Math.min(threads * 4, (n + grain - 1) / grain);
     }
@@ -57,6 +61,9 @@ public final class Parallel {
         }
         ForkJoinPool.commonPool().invoke(new ChunkSplit(body, n, chunks, 0, chunks));
     }
+
+    /** Threads that can run chunks: the pool's workers and the caller. */
+    private static int threads() { return ForkJoinPool.getCommonPoolParallelism() + 1; }
 
     static int start(int n, int chunks, int c) { return (int) ((long) n * c / chunks); }
 
