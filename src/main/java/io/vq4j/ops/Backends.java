@@ -39,6 +39,16 @@ public final class Backends {
         return v == null || v.isBlank() ? "auto" : v.trim().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The layer ops that work on {@code ops}' tensors: {@link CpuLayerOps} for the CPU,
+     * {@link CudaLayerOps} (cuDNN, cuBLAS) for CUDA. The caller owns (and closes) them.
+     */
+    public static LayerOps layersFor(Ops ops) {
+        if (ops instanceof CudaOps cuda) return new CudaLayerOps(cuda);
+        if (ops instanceof CpuOps) return new CpuLayerOps();
+        throw new IllegalArgumentException("no layer ops for backend " + (ops == null ? "null" : ops.name()));
+    }
+
     /** A new backend by name: "auto", "cpu" or "cuda". */
     public static Ops create(String name) {
         String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);

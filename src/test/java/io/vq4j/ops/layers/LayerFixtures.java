@@ -35,6 +35,13 @@ final class LayerFixtures {
 
         float[] floats(String n) { return tensor(n).toFloatArray(); }
 
+        /** The same case with every tensor passed through {@code f} (e.g. uploaded to the GPU). */
+        Case mapTensors(java.util.function.UnaryOperator<Tensor> f) {
+            Map<String, Tensor> m = new LinkedHashMap<>();
+            tensors.forEach((k, v) -> m.put(k, f.apply(v)));
+            return new Case(name, layer, params, m, origin);
+        }
+
         int intParam(String k) { return Integer.parseInt(param(k)); }
 
         float floatParam(String k) { return Float.parseFloat(param(k)); }

@@ -44,7 +44,7 @@ class LayerFixturesTest {
     @MethodSource("caseNames")
     void matchesPyTorch(String name) {
         LayerFixtures.Case c = CASES.get(name);
-        Map<String, Tensor> got = run(c);
+        Map<String, Tensor> got = run(OPS, t -> t, c);
         double worst = 0;
         StringBuilder detail = new StringBuilder();
         for (Map.Entry<String, Tensor> e : got.entrySet()) {
@@ -59,8 +59,12 @@ class LayerFixturesTest {
         assertTrue(worst <= TOL, name + " vs PyTorch (" + c.origin() + "): relErr" + detail);
     }
 
-    /** Runs the case's layer on its inputs; returns our tensors under the fixture's names. */
-    static Map<String, Tensor> run(LayerFixtures.Case c) {
+    /**
+     * Runs the case's layer with {@code OPS} on its inputs, each passed through {@code in} first
+     * (the identity for the CPU, an upload for the GPU); returns our tensors under the fixture's names.
+     */
+    static Map<String, Tensor> run(LayerOps OPS, java.util.function.UnaryOperator<Tensor> in, LayerFixtures.Case c0) {
+        LayerFixtures.Case c = c0.mapTensors(in);
         Map<String, Tensor> out = new LinkedHashMap<>();
         switch (c.layer()) {
             case "conv2d", "convTranspose2d" -> {
@@ -74,8 +78,8 @@ class LayerFixturesTest {
             }
             case "batchNorm2dTrain" -> {
                 Tensor x = c.tensor("x"), gamma = c.tensor("gamma"), beta = c.tensor("beta");
-                BatchNormState running = new BatchNormState(Tensor.of(c.floats("runningMean"), x.dim(1)),
-                        Tensor.of(c.floats("runningVar"), x.dim(1)));
+                BatchNormState running = new BatchNormState(in.apply(Tensor.of(c0.floats("runningMean"), x.dim(1))),
+                        in.apply(Tensor.of(c0.floats("runningVar"), x.dim(1))));
                 BatchNormOut r = OPS.batchNorm2dTrain(x, gamma, beta, running, c.floatParam("momentum"), c.floatParam("eps"));
                 out.put("out", r.y());
                 out.put("saveMean", r.saveMean());
@@ -86,7 +90,8 @@ class LayerFixturesTest {
                         "dx", "dgamma", "dbeta");
             }
             case "batchNorm2dEval" -> {
-                BatchNormState running = new BatchNormState(c.tensor("runningMean"), c.tensor("runningVar"));
+                BatchNormState running = new BatchNormState(in.apply(c0.tensor("runningMean").toHost()),
+                        in.apply(c0.tensor("runningVar").toHost()));
                 out.put("out", OPS.batchNorm2dEval(c.tensor("x"), c.tensor("gamma"), c.tensor("beta"), running,
                         c.floatParam("eps")));
             }
