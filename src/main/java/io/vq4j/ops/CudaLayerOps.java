@@ -47,6 +47,9 @@ public final class CudaLayerOps extends CheckedLayerOps {
 
     @Override public String name() { return "cuda"; }
 
+    /** Bytes of the cuDNN workspace this backend keeps and reuses (grown to the largest algorithm's need). */
+    public long workspaceBytes() { return dnn.workspaceBytes(); }
+
     @Override protected boolean holds(Tensor t) { return t.isOnDevice(); }
 
     private Tensor empty(int... shape) { return ops.empty(DType.F32, shape); }
