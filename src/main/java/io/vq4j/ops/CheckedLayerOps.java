@@ -27,6 +27,9 @@ public abstract class CheckedLayerOps implements LayerOps {
     protected abstract Tensor doActivationBackward(Activation act, Tensor gradOut, Tensor saved, float slope);
     protected abstract Tensor doLinear(Tensor x, Tensor weight, Tensor bias);
     protected abstract LayerGrads doLinearBackward(Tensor gradOut, Tensor x, Tensor weight, boolean withBias);
+    protected abstract LossAndGrad doMseLoss(Tensor pred, Tensor target, boolean mean, float gradScale);
+    protected abstract Tensor doAxpby(float alpha, Tensor a, float beta, Tensor b);
+    protected abstract void doAdamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step);
 
     /** The activations, for the backends' one elementwise entry point. */
     protected enum Activation { RELU, LEAKY_RELU, TANH, SIGMOID }
@@ -259,7 +262,51 @@ public abstract class CheckedLayerOps implements LayerOps {
         }
     }
 
+    // ---- training -------------------------------------------------------------------------
+
+    @Override
+    public final LossAndGrad mseLoss(Tensor pred, Tensor target, boolean mean, float gradScale) {
+        String op = "mseLoss";
+        tensor(op, pred, "pred");
+        tensor(op, target, "target");
+        sameShape(op, target, "target", pred, "pred");
+        nonEmpty(op, pred, "pred");
+        if (!Float.isFinite(gradScale)) throw new IllegalArgumentException(op + ": gradScale must be finite, got " + gradScale);
+        return doMseLoss(pred, target, mean, gradScale);
+    }
+
+    @Override
+    public final Tensor axpby(float alpha, Tensor a, float beta, Tensor b) {
+        String op = "axpby";
+        tensor(op, a, "a");
+        tensor(op, b, "b");
+        sameShape(op, b, "b", a, "a");
+        return doAxpby(alpha, a, beta, b);
+    }
+
+    @Override
+    public final void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step) {
+        String op = "adamStep";
+        tensor(op, param, "param");
+        tensor(op, grad, "grad");
+        tensor(op, m, "m");
+        tensor(op, v, "v");
+        sameShape(op, grad, "grad", param, "param");
+        sameShape(op, m, "m", param, "param");
+        sameShape(op, v, "v", param, "param");
+        if (config == null) throw new IllegalArgumentException(op + ": config must not be null");
+        if (step < 1) throw new IllegalArgumentException(op + ": step must be >= 1 (1-based), got " + step);
+        doAdamStep(param, grad, m, v, config, step);
+    }
+
     // ---- the checks -----------------------------------------------------------------------
+
+    private static void sameShape(String op, Tensor t, String name, Tensor ref, String refName) {
+        if (!Arrays.equals(t.shape(), ref.shape())) {
+            throw new IllegalArgumentException(op + ": " + name + " " + t.shapeString() + " must have the shape of "
+                    + refName + " " + ref.shapeString());
+        }
+    }
 
     /** Non-null, open, F32, of this backend. */
     protected final void tensor(String op, Tensor t, String name) {

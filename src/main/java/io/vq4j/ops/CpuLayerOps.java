@@ -158,4 +158,32 @@ public final class CpuLayerOps extends CheckedLayerOps {
     }
 
     private static float[] floats(Tensor t) { return t == null ? null : t.hostFloats(); }
+
+    // ---- training -------------------------------------------------------------------------
+
+    @Override
+    protected LossAndGrad doMseLoss(Tensor pred, Tensor target, boolean mean, float gradScale) {
+        float[] p = pred.hostFloats(), t = target.hostFloats();
+        Tensor grad = Tensor.zeros(DType.F32, pred.shape());
+        float[] g = grad.hostFloats();
+        // the kernel's arithmetic: grad = (gradScale * (1/n if mean)) * (2 e), e^2 summed in double
+        float scale = mean ? gradScale / p.length : gradScale;
+        double sum = io.vq4j.ops.cpu.LossCpu.mse(p, t, g, scale);
+        return new LossAndGrad(Tensor.of(new float[] {(float) (mean ? sum / p.length : sum)}, 1), grad);
+    }
+
+    @Override
+    protected Tensor doAxpby(float alpha, Tensor a, float beta, Tensor b) {
+        float[] x = a.hostFloats(), y = b.hostFloats(), out = new float[x.length];
+        io.vq4j.ops.cpu.Parallel.forRange(x.length, 1 << 15, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = Math.fma(alpha, x[i], beta * y[i]);
+        });
+        return Tensor.of(out, a.shape());
+    }
+
+    @Override
+    protected void doAdamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamConfig c, long step) {
+        io.vq4j.ops.cpu.AdamCpu.step(param.hostFloats(), grad.hostFloats(), m.hostFloats(), v.hostFloats(),
+                c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), c.decoupled(), step);
+    }
 }

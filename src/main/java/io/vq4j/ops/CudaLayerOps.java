@@ -283,6 +283,46 @@ public final class CudaLayerOps extends CheckedLayerOps {
         }
     }
 
+    // ---- training -------------------------------------------------------------------------
+
+    @Override
+    protected LossAndGrad doMseLoss(Tensor pred, Tensor target, boolean mean, float gradScale) {
+        long n = pred.numel();
+        Tensor grad = null, value = null;
+        try (io.vq4j.cuda.DeviceBuffer partials = new io.vq4j.cuda.DeviceBuffer(ops.runtime().stream(),
+                8L * io.vq4j.cuda.kernels.LossKernels.MSE_BLOCKS)) {
+            grad = empty(pred.shape());
+            value = empty(1);
+            io.vq4j.cuda.kernels.LossKernels.mse(ops.runtime(), new io.vq4j.cuda.kernels.LossKernels.Mse(
+                    pred.deviceBuffer(), target.deviceBuffer(), grad.deviceBuffer(), n,
+                    mean ? gradScale / n : gradScale, mean ? 1.0 / n : 1.0, partials, value.deviceBuffer()));
+            return new LossAndGrad(value, grad);
+        } catch (RuntimeException | Error e) {
+            closeAll(grad, value);
+            throw e;
+        }
+    }
+
+    @Override
+    protected Tensor doAxpby(float alpha, Tensor a, float beta, Tensor b) {
+        Tensor out = empty(a.shape());
+        try {
+            io.vq4j.cuda.kernels.LossKernels.axpby(ops.runtime(), new io.vq4j.cuda.kernels.LossKernels.Axpby(
+                    out.deviceBuffer(), alpha, a.deviceBuffer(), beta, b.deviceBuffer(), a.numel()));
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    @Override
+    protected void doAdamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamConfig c, long step) {
+        io.vq4j.cuda.kernels.OptimKernels.adam(ops.runtime(), new io.vq4j.cuda.kernels.OptimKernels.AdamStep(
+                param.deviceBuffer(), grad.deviceBuffer(), m.deviceBuffer(), v.deviceBuffer(), param.numel(),
+                c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), c.decoupled(), step));
+    }
+
     private static void closeAll(Tensor... ts) {
         for (Tensor t : ts) if (t != null) t.close();
     }

@@ -120,6 +120,26 @@ public interface LayerOps extends AutoCloseable {
     /** Gradients of {@link #linear} for x, weight and (when {@code withBias}) bias. */
     LayerGrads linearBackward(Tensor gradOut, Tensor x, Tensor weight, boolean withBias);
 
+    // ---- training -------------------------------------------------------------------------
+
+    /**
+     * Mean-squared error between {@code pred} and {@code target} (same shape): the value
+     * {@code sum((pred - target)^2)} (or its mean over all elements when {@code mean}) as F32
+     * {@code [1]}, and its gradient for pred, {@code 2 (pred - target)} (divided by the element count
+     * when {@code mean}) times {@code gradScale}. One deterministic pass.
+     */
+    LossAndGrad mseLoss(Tensor pred, Tensor target, boolean mean, float gradScale);
+
+    /** {@code alpha * a + beta * b} as a new tensor (same shapes), e.g. to sum two gradient paths. */
+    Tensor axpby(float alpha, Tensor a, float beta, Tensor b);
+
+    /**
+     * One Adam / AdamW step, in place on {@code param}, {@code m} and {@code v} (all of grad's
+     * shape), with PyTorch's arithmetic; {@code step} is the 1-based step count (bias correction).
+     * Bitwise the same on every backend (explicit fused multiply-adds on both).
+     */
+    void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamConfig config, long step);
+
     /** Frees this backend's own resources (not the tensors it returned). Idempotent. */
     @Override
     void close();
