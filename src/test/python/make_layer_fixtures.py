@@ -109,7 +109,7 @@ def batch_norm_train_case(name, rnd, x_shape, momentum, eps):
     # The batch statistics a backward needs (what PyTorch and cuDNN save), from x in float64.
     xd = x.detach().double()
     mean = xd.mean(dim=(0, 2, 3))
-    var = xd.var(dim=(0, 2, 3), unbiased=False)
+    var = ((xd - mean[None, :, None, None]) ** 2).mean(dim=(0, 2, 3))  # biased, as for normalising
     c = Case(name, "batchNorm2dTrain", momentum=momentum, eps=eps)
     for n, t in (("x", x), ("gamma", gamma), ("beta", beta), ("runningMean", rm0), ("runningVar", rv0),
                  ("out", out), ("saveMean", mean), ("saveInvstd", 1.0 / torch.sqrt(var + eps)),

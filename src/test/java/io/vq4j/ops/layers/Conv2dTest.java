@@ -37,7 +37,8 @@ class Conv2dTest {
                 new Case(13, 5, 3, 3, 7, 3, 3, Conv2dSpec.of(1, 0), true),       // 1x1 output, 13 images in one group
                 new Case(1, 2, 5, 4, 3, 3, 2, new Conv2dSpec(2, 1, 0, 1, 0, 0), true), // asymmetric
                 new Case(40, 8, 4, 4, 8, 3, 3, Conv2dSpec.of(1, 1), false),      // several groups, last one partial
-                new Case(1, 2, 3, 3, 2, 5, 5, Conv2dSpec.of(1, 1), true));       // kernel = padded input
+                new Case(1, 2, 3, 3, 2, 5, 5, Conv2dSpec.of(1, 1), true),        // kernel = padded input
+                new Case(2, 3, 4, 4, 2, 1, 1, Conv2dSpec.of(1, 2), true));       // padding wider than the kernel
     }
 
     @ParameterizedTest(name = "{0}")

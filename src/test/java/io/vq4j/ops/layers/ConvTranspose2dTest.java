@@ -40,7 +40,8 @@ class ConvTranspose2dTest {
                 new Case(1, 3, 7, 5, 2, 3, 3, Conv2dSpec.transposed(1, 1, 0), true),   // same size
                 new Case(300, 6, 2, 2, 3, 3, 3, Conv2dSpec.transposed(2, 1, 1), true), // several groups of 128 images
                 new Case(2, 260, 3, 3, 3, 3, 3, Conv2dSpec.transposed(1, 0, 0), false),// 260 in-channels > GEMM K block
-                new Case(1, 2, 3, 4, 3, 2, 3, new Conv2dSpec(2, 3, 1, 0, 1, 2), true)); // asymmetric
+                new Case(1, 2, 3, 4, 3, 2, 3, new Conv2dSpec(2, 3, 1, 0, 1, 2), true), // asymmetric
+                new Case(1, 2, 5, 5, 3, 1, 1, Conv2dSpec.transposed(1, 1, 0), true));  // padding crops the border
     }
 
     static Tensor weight(Case k, float[] w) { return Tensor.of(w, k.c, k.o, k.kh, k.kw); }
