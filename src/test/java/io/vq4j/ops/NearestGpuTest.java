@@ -1,12 +1,9 @@
 package io.vq4j.ops;
 
-import io.vq4j.GpuTest;
 import io.vq4j.TestData;
 import io.vq4j.cuda.DeviceBuffer;
 import io.vq4j.ops.NearestReference.Case;
 import io.vq4j.ops.NearestReference.Comparison;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,28 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ties, non-finite data. Large cases are checked on a random sample of vectors (the reference
  * would take minutes on all of them); the GPU always runs the whole problem.
  */
-class NearestGpuTest extends GpuTest {
+class NearestGpuTest extends CudaOpsGpuTest {
     /** Above this many (vector, code, dim) triples, the references run on a sample of vectors. */
     private static final long FULL_CHECK_WORK = 2_000_000_000L;
     private static final int SAMPLE = 3000;
-
-    private CudaOps cuda;
-    private final CpuOps cpu = new CpuOps();
-    private long liveBefore;
-
-    @BeforeEach
-    void setUp() {
-        cuda = new CudaOps();
-        cuda.synchronize();
-        liveBefore = DeviceBuffer.liveBuffers();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        cuda.synchronize();
-        assertEquals(liveBefore, DeviceBuffer.liveBuffers(), "device buffers leaked by the test or the op");
-        cuda.close();
-    }
 
     static Stream<Case> cases() {
         return Stream.of(

@@ -1,11 +1,8 @@
 package io.vq4j.ops;
 
-import io.vq4j.GpuTest;
 import io.vq4j.TestData;
 import io.vq4j.cuda.DeviceBuffer;
 import io.vq4j.ops.NearestReference.Case;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,25 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CUDA quantize against the definition (computed here), the CPU twin and a double loss. */
-class QuantizeGpuTest extends GpuTest {
-    private CudaOps cuda;
-    private final CpuOps cpu = new CpuOps();
-    private long liveBefore;
-
-    @BeforeEach
-    void setUp() {
-        cuda = new CudaOps();
-        cuda.synchronize();
-        liveBefore = DeviceBuffer.liveBuffers();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        cuda.synchronize();
-        assertEquals(liveBefore, DeviceBuffer.liveBuffers(), "device buffers leaked by the test or the op");
-        cuda.close();
-    }
-
+class QuantizeGpuTest extends CudaOpsGpuTest {
     static Stream<Case> cases() {
         return Stream.of(
                 Case.rows(1, 1, 1),
