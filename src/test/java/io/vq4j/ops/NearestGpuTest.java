@@ -30,10 +30,10 @@ class NearestGpuTest extends CudaOpsGpuTest {
     /** The CPU twin's cases, plus sizes only the GPU runs in reasonable time. */
     static Stream<Case> cases() {
         return Stream.concat(CpuNearestTest.cases(), Stream.of(
-                Case.rows(128, 16, 64),      // exactly one block tile and one code tile,
-                Case.rows(129, 17, 65),      // one past each tile edge,
-                Case.rows(127, 33, 63),      // one short of each,
-                Case.rows(300, 3, 20000),    // many code splits for few vectors,
+                Case.rows(128, 16, 64),      // exactly one block tile and one code tile
+                Case.rows(129, 17, 65),      // one past each tile edge
+                Case.rows(127, 33, 63),      // one short of each
+                Case.rows(300, 3, 20000),    // many code splits for few vectors
                 Case.rows(100_003, 256, 16384),
                 Case.rows(1_000_003, 64, 512),
                 Case.nchw(16, 64, 32, 32, 512),
