@@ -21,7 +21,8 @@ What it does (the reference side of vq4j's model-quality comparison):
     (mean over pixels, on the [-1, 1] scale), perplexity exp(-sum p log p) of the code usage over the
     whole test set (p = count / positions), active codes (used at least once) and dead codes.
   * --out FILE: JSON with the config, torch version, device, math settings, the log, speed and test metrics.
-  * --save FILE: safetensors of the state_dict (num_batches_tracked stays int64), loadable by vq4j.
+  * --save FILE: safetensors of the state_dict for vq4j (num_batches_tracked stays int64, or int32
+    with --counter-dtype int32), metadata: format pt, model, config (JSON).
 """
 import argparse
 import json
@@ -109,21 +110,37 @@ def write_json(path, obj):
     os.replace(tmp, path)
 
 
-def save_safetensors(model, path, metadata):
+def checkpoint_tensors(model, counter_dtype=torch.int64):
+    """The state_dict on the CPU, contiguous (safetensors wants both); BatchNorm's num_batches_tracked
+    (int64 in PyTorch) kept as is, or cast to counter_dtype (int32 for readers without I64)."""
+    out = {}
+    for k, v in model.state_dict().items():
+        v = v.detach().to("cpu").contiguous()
+        if k.endswith("num_batches_tracked") and v.dtype != counter_dtype:
+            v = v.to(counter_dtype)
+        out[k] = v
+    return out
+
+
+def save_safetensors(model, path, metadata, counter_dtype=torch.int64):
     try:
         from safetensors.torch import save_file
     except ImportError:
         sys.exit("train_reference: --save needs the safetensors package")
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    tensors = checkpoint_tensors(model, counter_dtype)
     save_file(tensors, path, metadata={k: str(v) for k, v in metadata.items()})
 
 
-def batches(n, batch, seed):
-    """Endless (epoch, index tensor) stream: one seeded randperm per epoch, last partial batch dropped."""
+def batches(n, batch, seed, device=None):
+    """Endless (epoch, index tensor) stream: one seeded randperm per epoch, last partial batch dropped.
+    The permutation is drawn on the CPU (the same order on every device) and moved to the device once
+    per epoch, so taking a batch never waits for the GPU."""
     g = torch.Generator().manual_seed(seed)
     epoch = 0
     while True:
         perm = torch.randperm(n, generator=g)
+        if device is not None:
+            perm = perm.to(device)
         for i in range(n // batch):
             yield epoch, perm[i * batch:(i + 1) * batch]
         epoch += 1
@@ -147,14 +164,14 @@ def train(model, train_x, args, device):
     warmup = min(args.warmup_steps, args.steps - 1)
     log, sums, since = [], None, 0
     t0 = time.perf_counter() if warmup == 0 else None
-    stream = batches(train_x.shape[0], args.batch, args.seed)
+    stream = batches(train_x.shape[0], args.batch, args.seed, device)
     last = {}
     for step in range(1, args.steps + 1):
         if step == warmup + 1 and warmup > 0:
             sync(device)
             t0 = time.perf_counter()
         epoch, idx = next(stream)
-        x = train_x[idx.to(device)]
+        x = train_x[idx]
         _, loss, ex = model(x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -227,6 +244,8 @@ def parse_args(argv=None):
     ap.add_argument("--deterministic", action="store_true", help="deterministic cuDNN algorithms")
     ap.add_argument("--out", help="JSON result file")
     ap.add_argument("--save", help="safetensors file for the trained state_dict")
+    ap.add_argument("--counter-dtype", default="int64", choices=["int64", "int32"],
+                    help="dtype of num_batches_tracked in --save (PyTorch's is int64)")
     args = ap.parse_args(argv)
     for name in ("steps", "batch", "log_every", "eval_batch"):
         if getattr(args, name) < 1:
@@ -273,7 +292,8 @@ def main(argv=None):
     result = {"config": config, "environment": env, "math": math_settings(), "train": {"final": last, "log": log,
               **speed}, "test": test}
     if args.save:
-        save_safetensors(model, args.save, {"format": "pt", "model": "ConvVQVAE", "config": json.dumps(config)})
+        save_safetensors(model, args.save, {"format": "pt", "model": "ConvVQVAE", "config": json.dumps(config)},
+                         torch.int64 if args.counter_dtype == "int64" else torch.int32)
         result["saved"] = args.save
         print(f"saved {args.save}", flush=True)
     if args.out:
