@@ -11,7 +11,7 @@ Cases (models.py, AdamW lr 1e-3 weight decay 0.01, PyTorch's default AdamW imple
              vq4j on 2 CPU cores)
 Each case runs eager and with torch.compile(model, mode=--compile-mode) (the forward, and with it the
 backward through AOTAutograd; the optimizer step stays eager). A compile that fails is recorded in the
-JSON (error) and the run goes on.
+JSON (error) and the run goes on; the exit status is 1 only when an eager step failed.
 
 Method: model initialised after torch.manual_seed(seed) (fresh per mode); two random input batches
 uniform in [-1, 1] (not zeros, so no kernel sees a shortcut), alternated; --warmup steps first (the
@@ -186,4 +186,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # A failed compile is a result (it is in the JSON); a failed eager step is not.
+    failed = [r for r in main()["results"] if r["mode"] == "eager" and "error" in r]
+    sys.exit(1 if failed else 0)

@@ -172,6 +172,7 @@ def train(model, train_x, args, device):
             t0 = time.perf_counter()
         epoch, idx = next(stream)
         x = train_x[idx]
+        lr = opt.param_groups[0]["lr"]  # the rate this step uses (the scheduler moves it after)
         _, loss, ex = model(x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -184,7 +185,7 @@ def train(model, train_x, args, device):
         since += 1
         if step % args.log_every == 0 or step == args.steps:
             m = (sums / since).tolist()
-            last = {"step": step, "epoch": epoch, "lr": opt.param_groups[0]["lr"], "loss": m[0], "recon": m[1],
+            last = {"step": step, "epoch": epoch, "lr": lr, "loss": m[0], "recon": m[1],
                     "vq": m[2], "perplexity": m[3]}
             log.append(last)
             print(f"step {step:6d} epoch {epoch:3d} lr {last['lr']:.2e} loss {m[0]:.5f} recon {m[1]:.5f} "
@@ -250,6 +251,8 @@ def parse_args(argv=None):
     for name in ("steps", "batch", "log_every", "eval_batch"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if args.warmup_steps < 0:
+        ap.error(f"--warmup-steps must be >= 0, got {args.warmup_steps}")
     return args
 
 
