@@ -76,7 +76,7 @@ public final class SafeTensors {
         for (Map.Entry<String, Tensor> kv : order) {
             Tensor t = kv.getValue();
             long bytes = t.numel() * t.dtype().bytes();
-            entries.add(new SafeTensorsHeader.Entry(kv.getKey(), t.dtype(), t.shape(), offset, offset + bytes));
+            entries.add(new SafeTensorsHeader.Entry(kv.getKey(), t.dtype(), t.shape(), offset, offset + bytes, 4));
             offset += bytes;
         }
         byte[] header = SafeTensorsHeader.encode(entries, metadata);
@@ -137,6 +137,8 @@ public final class SafeTensors {
                         float[] a = new float[n];
                         bytes.read(ch, dataStart + e.begin(), a);
                         t = Tensor.of(a, e.shape());
+                    } else if (e.fileBytes() == 8) {
+                        t = Tensor.ofInts(bytes.readNarrowed(ch, dataStart + e.begin(), n, path, e.name()), e.shape());
                     } else {
                         int[] a = new int[n];
                         bytes.read(ch, dataStart + e.begin(), a);

@@ -52,7 +52,12 @@ final class SafeTensorsHeader {
             "U32", "F64", "I64", "U64", "C64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2");
 
     /** One tensor's entry; {@code begin}/{@code end} are byte offsets into the data area. */
-    record Entry(String name, DType dtype, int[] shape, long begin, long end) {
+    /**
+     * One tensor of the header. {@code fileBytes} is the element size in the file: 4, or 8 for
+     * I64, which is read into an I32 tensor (PyTorch's int64 counters such as BatchNorm's
+     * num_batches_tracked) when every value fits.
+     */
+    record Entry(String name, DType dtype, int[] shape, long begin, long end, int fileBytes) {
         long bytes() { return end - begin; }
     }
 
@@ -204,12 +209,13 @@ final class SafeTensorsHeader {
         if (shape == null) throw new FileFormatException(file, where + " has no shape");
         if (offsets == null) throw new FileFormatException(file, where + " has no data_offsets");
 
+        int fileBytes = "I64".equals(dtypeName) ? 8 : 4;
         DType dtype = switch (dtypeName) {
             case "F32" -> DType.F32;
-            case "I32" -> DType.I32;
+            case "I32", "I64" -> DType.I32;
             default -> throw new FileFormatException(file, where + " has "
                     + (OTHER_DTYPES.contains(dtypeName) ? "unsupported" : "unknown") + " dtype '" + dtypeName
-                    + "' (vq4j reads F32 and I32; convert it before saving)");
+                    + "' (vq4j reads F32, I32 and I64; convert it before saving)");
         };
         int[] dims = new int[shape.length];
         long numel = 1;
@@ -232,12 +238,12 @@ final class SafeTensorsHeader {
         if (end < begin) {
             throw new FileFormatException(file, where + ": data_offsets " + Arrays.toString(offsets) + " end before they begin");
         }
-        long need = numel * dtype.bytes();
+        long need = numel * fileBytes;
         if (end - begin != need) {
             throw new FileFormatException(file, where + " is " + dtype + Arrays.toString(dims) + " (" + need
                     + " bytes) but its data_offsets " + Arrays.toString(offsets) + " span " + (end - begin) + " bytes");
         }
-        return new Entry(name, dtype, dims, begin, end);
+        return new Entry(name, dtype, dims, begin, end, fileBytes);
     }
 
     /** A JSON array of non-negative integers (digits only: no sign, fraction or exponent). */

@@ -57,6 +57,26 @@ final class TensorBytes {
         }
     }
 
+    /** Reads n little-endian int64 values at {@code position} into ints; a value outside int range is an error. */
+    int[] readNarrowed(FileChannel ch, long position, int n, java.nio.file.Path file, String name) throws IOException {
+        int[] a = new int[n];
+        for (int off = 0; off < n; ) {
+            int m = Math.min(n - off, CHUNK / 8);
+            readFully(ch, position + 8L * off, 8 * m);
+            java.nio.LongBuffer lb = buf.asLongBuffer();
+            for (int i = 0; i < m; i++) {
+                long v = lb.get(i);
+                if (v != (int) v) {
+                    throw new FileFormatException(file, "tensor '" + name + "' (I64) holds " + v + " at element " + (off + i)
+                            + ", outside the int32 range vq4j reads I64 into");
+                }
+                a[off + i] = (int) v;
+            }
+            off += m;
+        }
+        return a;
+    }
+
     static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }

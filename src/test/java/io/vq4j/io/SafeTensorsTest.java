@@ -197,7 +197,6 @@ class SafeTensorsTest {
                 "tensor 'decoder.w' has unsupported dtype 'F16'");
         assertHeaderError("{\"w\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4, "unsupported dtype 'BF16'");
         assertHeaderError("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "unsupported dtype 'F64'");
-        assertHeaderError("{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "unsupported dtype 'I64'");
         assertHeaderError("{\"w\":{\"dtype\":\"Q4\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8, "unknown dtype 'Q4'");
     }
 
@@ -289,6 +288,23 @@ class SafeTensorsTest {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    @Test
+    void int64CountersAreReadAsInt32WhenTheyFit() throws IOException {
+        // PyTorch's BatchNorm num_batches_tracked is an int64 scalar
+        byte[] h = "{\"bn.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]}}".getBytes(StandardCharsets.UTF_8);
+        Path ok = dir.resolve("ok.safetensors");
+        Files.write(ok, concat(le64(h.length), h, le64(1234)));
+        Tensor t = SafeTensors.read(ok).tensors().get("bn.num_batches_tracked");
+        assertEquals(io.vq4j.ops.DType.I32, t.dtype());
+        assertEquals(0, t.rank());
+        assertEquals(1234, t.hostInts()[0]);
+
+        Path big = dir.resolve("big.safetensors");
+        Files.write(big, concat(le64(h.length), h, le64(1L << 40)));
+        String m = readError(big);
+        assertTrue(m.contains("'bn.num_batches_tracked' (I64) holds 1099511627776") && m.contains("int32"), m);
+    }
 
     private void assertHeaderError(String json, int dataBytes, String expected) throws IOException {
         Path p = writeRaw("model.safetensors", json, dataBytes);
