@@ -23,11 +23,16 @@ public final class BatchNorm2d extends Layer {
         super(backend);
         if (channels < 1) throw new IllegalArgumentException("BatchNorm2d: channels must be >= 1, got " + channels);
         this.channels = channels;
-        this.weight = addParameter("weight", Init.filled(channels, 1f), channels);
-        this.bias = addParameter("bias", new float[channels], channels);
-        this.runningMean = addBuffer("running_mean", new float[channels], channels);
-        this.runningVar = addBuffer("running_var", Init.filled(channels, 1f), channels);
-        this.numBatchesTracked = addHostBuffer("num_batches_tracked", intScalar(0));
+        try {
+            this.weight = addParameter("weight", Init.filled(channels, 1f), channels);
+            this.bias = addParameter("bias", new float[channels], channels);
+            this.runningMean = addBuffer("running_mean", new float[channels], channels);
+            this.runningVar = addBuffer("running_var", Init.filled(channels, 1f), channels);
+            this.numBatchesTracked = addHostBuffer("num_batches_tracked", intScalar(0));
+        } catch (RuntimeException ex) {
+            close(); // frees what was allocated before the failure
+            throw ex;
+        }
     }
 
     public int channels() { return channels; }

@@ -27,10 +27,15 @@ public final class Conv2d extends Layer {
         if (in < 1 || out < 1 || k < 1) {
             throw new IllegalArgumentException("Conv2d: in, out and k must be >= 1, got " + in + ", " + out + ", " + k);
         }
-        this.spec = Conv2dSpec.of(stride, padding);
-        double bound = Init.fanInBound((long) in * k * k);
-        this.weight = addParameter("weight", init.uniform(out * in * k * k, bound), out, in, k, k);
-        this.bias = withBias ? addParameter("bias", init.uniform(out, bound), out) : null;
+        try {
+            this.spec = Conv2dSpec.of(stride, padding);
+            double bound = Init.fanInBound((long) in * k * k);
+            this.weight = addParameter("weight", init.uniform(out * in * k * k, bound), out, in, k, k);
+            this.bias = withBias ? addParameter("bias", init.uniform(out, bound), out) : null;
+        } catch (RuntimeException ex) {
+            close(); // frees what was allocated before the failure
+            throw ex;
+        }
     }
 
     public Parameter weight() { return weight; }

@@ -32,10 +32,15 @@ public final class ConvTranspose2d extends Layer {
             throw new IllegalArgumentException("ConvTranspose2d: in, out and k must be >= 1, got " + in + ", " + out
                     + ", " + k);
         }
-        this.spec = Conv2dSpec.transposed(stride, padding, outputPadding);
-        double bound = Init.fanInBound((long) out * k * k);
-        this.weight = addParameter("weight", init.uniform(in * out * k * k, bound), in, out, k, k);
-        this.bias = withBias ? addParameter("bias", init.uniform(out, bound), out) : null;
+        try {
+            this.spec = Conv2dSpec.transposed(stride, padding, outputPadding);
+            double bound = Init.fanInBound((long) out * k * k);
+            this.weight = addParameter("weight", init.uniform(in * out * k * k, bound), in, out, k, k);
+            this.bias = withBias ? addParameter("bias", init.uniform(out, bound), out) : null;
+        } catch (RuntimeException ex) {
+            close(); // frees what was allocated before the failure
+            throw ex;
+        }
     }
 
     public Parameter weight() { return weight; }

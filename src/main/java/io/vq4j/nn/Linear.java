@@ -17,9 +17,14 @@ public final class Linear extends Layer {
     public Linear(Backend backend, Init init, int in, int out, boolean withBias) {
         super(backend);
         if (in < 1 || out < 1) throw new IllegalArgumentException("Linear: in and out must be >= 1, got " + in + ", " + out);
-        double bound = Init.fanInBound(in);
-        this.weight = addParameter("weight", init.uniform(out * in, bound), out, in);
-        this.bias = withBias ? addParameter("bias", init.uniform(out, bound), out) : null;
+        try {
+            double bound = Init.fanInBound(in);
+            this.weight = addParameter("weight", init.uniform(out * in, bound), out, in);
+            this.bias = withBias ? addParameter("bias", init.uniform(out, bound), out) : null;
+        } catch (RuntimeException ex) {
+            close(); // frees what was allocated before the failure
+            throw ex;
+        }
     }
 
     public Parameter weight() { return weight; }

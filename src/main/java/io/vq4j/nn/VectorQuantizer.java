@@ -101,15 +101,20 @@ public final class VectorQuantizer extends Layer {
         this.config = config;
         this.seed = seed;
         int k = config.numEmbeddings(), d = config.embeddingDim();
-        Embedding e = new Embedding(backend, init, k, d, !config.ema());
-        // registered before building the buffers, so a failure below still frees the codebook
-        this.embedding = addChild("embedding", e);
-        if (config.ema()) {
-            this.emaClusterSize = addBuffer("ema_cluster_size", new float[k], k);
-            this.emaW = addBuffer("ema_w", embedding.weight().value().toFloatArray(), k, d);
-        } else {
-            this.emaClusterSize = null;
-            this.emaW = null;
+        try {
+            Embedding e = new Embedding(backend, init, k, d, !config.ema());
+            // registered before building the buffers, so a failure below still frees the codebook
+            this.embedding = addChild("embedding", e);
+            if (config.ema()) {
+                this.emaClusterSize = addBuffer("ema_cluster_size", new float[k], k);
+                this.emaW = addBuffer("ema_w", embedding.weight().value().toFloatArray(), k, d);
+            } else {
+                this.emaClusterSize = null;
+                this.emaW = null;
+            }
+        } catch (RuntimeException ex) {
+            close(); // frees what was allocated before the failure
+            throw ex;
         }
         this.initialized = !config.kmeansInit();
     }
@@ -169,7 +174,8 @@ public final class VectorQuantizer extends Layer {
         } finally {
             q.zq().close();
         }
-        this.z = z;
+        // eval forwards keep nothing: their input may be freed right after (see afterStep)
+        this.z = isTraining() ? z : null;
         return keepOutput(st);
     }
 
