@@ -1,9 +1,9 @@
 package io.vq4j.bench;
 
 import io.vq4j.ops.CpuOps;
-import io.vq4j.ops.CudaOps;
 import io.vq4j.ops.GaussianGrads;
 import io.vq4j.ops.KlReduction;
+import io.vq4j.ops.Ops;
 import io.vq4j.ops.Reparameterized;
 import io.vq4j.ops.Tensor;
 import io.vq4j.ops.cpu.Philox;
@@ -22,14 +22,15 @@ final class GaussianChecks {
     /** Elements compared against the CPU twin at each end. */
     static final int SLICE = 1 << 20;
 
-    static Check reparameterize(CudaOps gpu, CpuOps cpu, Tensor mu, Tensor logvar, long n, long seed, long offset) {
+    static Check reparameterize(Ops gpu, CpuOps cpu, Tensor mu, Tensor logvar, long n, long seed, long offset) {
         int m = (int) Math.min(n, SLICE);
         long tail = n - m;
-        float[] muH = slice(mu, 0, m), lvH = slice(logvar, 0, m), muT = slice(mu, tail, m), lvT = slice(logvar, tail, m);
+        float[] muH = Slices.floats(mu, 0, m), lvH = Slices.floats(logvar, 0, m);
+        float[] muT = Slices.floats(mu, tail, m), lvT = Slices.floats(logvar, tail, m);
         float[] zH, zT;
         try (Reparameterized r = gpu.reparameterize(mu, logvar, seed, offset, false)) {
-            zH = slice(r.z(), 0, m);
-            zT = slice(r.z(), tail, m);
+            zH = Slices.floats(r.z(), 0, m);
+            zT = Slices.floats(r.z(), tail, m);
         }
         Errors head = new Errors("z head vs cpu twin");
         try (Reparameterized c = cpu.reparameterize(Tensor.of(muH, m), Tensor.of(lvH, m), seed, offset, false)) {
@@ -52,7 +53,7 @@ final class GaussianChecks {
     }
 
     /** KL SUM over all n elements against the CPU twin (fp64 throughout), within 1e-5 relative. */
-    static Check klSum(CudaOps gpu, CpuOps cpu, Tensor mu, Tensor logvar, int n) {
+    static Check klSum(Ops gpu, CpuOps cpu, Tensor mu, Tensor logvar, int n) {
         float got;
         try (Tensor k = gpu.klDivergence(mu, logvar, KlReduction.SUM)) {
             got = k.item();
@@ -70,17 +71,17 @@ final class GaussianChecks {
      * The backward ops of the fwd+bwd case on a head slice against the CPU twin:
      * reparameterizeBackward (gradZ = ones, noise regenerated) and klBackward (weight 1).
      */
-    static Check backward(CudaOps gpu, CpuOps cpu, Tensor mu, Tensor logvar, Tensor ones, long n, long seed, long offset) {
+    static Check backward(Ops gpu, CpuOps cpu, Tensor mu, Tensor logvar, Tensor ones, long n, long seed, long offset) {
         int m = (int) Math.min(n, SLICE);
-        float[] muH = slice(mu, 0, m), lvH = slice(logvar, 0, m), onesH = new float[m];
+        float[] muH = Slices.floats(mu, 0, m), lvH = Slices.floats(logvar, 0, m), onesH = new float[m];
         Arrays.fill(onesH, 1f);
         float[] rMu, rLv, kMu, kLv;
         try (GaussianGrads r = gpu.reparameterizeBackward(ones, logvar, seed, offset);
              GaussianGrads k = gpu.klBackward(mu, logvar, 1f)) {
-            rMu = slice(r.dMu(), 0, m);
-            rLv = slice(r.dLogvar(), 0, m);
-            kMu = slice(k.dMu(), 0, m);
-            kLv = slice(k.dLogvar(), 0, m);
+            rMu = Slices.floats(r.dMu(), 0, m);
+            rLv = Slices.floats(r.dLogvar(), 0, m);
+            kMu = Slices.floats(k.dMu(), 0, m);
+            kLv = Slices.floats(k.dLogvar(), 0, m);
         }
         try (GaussianGrads r = cpu.reparameterizeBackward(Tensor.of(onesH, m), Tensor.of(lvH, m), seed, offset);
              GaussianGrads k = cpu.klBackward(Tensor.of(muH, m), Tensor.of(lvH, m), 1f)) {
@@ -90,12 +91,5 @@ final class GaussianChecks {
                     .and(new Errors("kl dMu").addAll(0, kMu, k.dMu().hostFloats(), 1e-6, 0).check())
                     .and(new Errors("kl dLogvar").addAll(0, kLv, ckLv, 1e-5, 1e-6 * Errors.maxAbs(ckLv)).check());
         }
-    }
-
-    /** {@code count} floats of a device tensor from element {@code first}. */
-    static float[] slice(Tensor t, long first, int count) {
-        float[] a = new float[count];
-        t.deviceBuffer().copyTo(a, 0, 4L * first, count);
-        return a;
     }
 }

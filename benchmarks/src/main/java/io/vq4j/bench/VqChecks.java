@@ -1,8 +1,8 @@
 package io.vq4j.bench;
 
 import io.vq4j.ops.CpuOps;
-import io.vq4j.ops.CudaOps;
 import io.vq4j.ops.NearestCode;
+import io.vq4j.ops.Ops;
 import io.vq4j.ops.Quantized;
 import io.vq4j.ops.Tensor;
 import io.vq4j.ops.VqGrads;
@@ -11,7 +11,8 @@ import java.util.Arrays;
 
 /**
  * Correctness of the VQ ops on the benchmark's own inputs, before they are timed: the GPU result
- * against the CPU twin and against sums in double. z is rows {@code [N, D]}.
+ * against the CPU twin and against sums in double. z is rows {@code [N, D]}. {@code gpu} is any
+ * backend (the tests check these checks with the CPU in its place).
  */
 final class VqChecks {
     private VqChecks() {}
@@ -26,22 +27,22 @@ final class VqChecks {
      * the straight-through output z + (zq - z). Every index must be in [0, K); both losses must
      * match the double mean of (z - e[idx])^2 over all N*D elements within 1e-5.
      */
-    static Check nearestQuantize(CudaOps gpu, CpuOps cpu, Tensor z, Tensor codebook, int n, int d, int k) {
+    static Check nearestQuantize(Ops gpu, CpuOps cpu, Tensor z, Tensor codebook, int n, int d, int k) {
         int rows = Math.min(n, CHECK_ROWS);
         float[] zh = z.toFloatArray(), e = codebook.toFloatArray();
         int[] idx;
-        float[] dist = new float[rows], zq = new float[rows * d], st = new float[rows * d], losses;
+        float[] dist, zq, st, losses;
         try (NearestCode g = gpu.nearestCode(z, codebook, true)) {
             idx = g.indices().toIntArray();
-            g.distances().deviceBuffer().copyTo(dist, 0, 0, rows);
+            dist = Slices.floats(g.distances(), 0, rows);
+            for (int i = 0; i < n; i++) { // before quantize, which must not be fed a bad index
+                if (idx[i] < 0 || idx[i] >= k) return Check.fail("index " + i + " = " + idx[i] + " outside [0, " + k + ")");
+            }
             try (Quantized q = gpu.quantize(z, codebook, g.indices())) {
-                q.zq().deviceBuffer().copyTo(zq, 0, 0, rows * d);
-                q.straightThrough().deviceBuffer().copyTo(st, 0, 0, rows * d);
+                zq = Slices.floats(q.zq(), 0, rows * d);
+                st = Slices.floats(q.straightThrough(), 0, rows * d);
                 losses = q.losses().toFloatArray();
             }
-        }
-        for (int i = 0; i < n; i++) {
-            if (idx[i] < 0 || idx[i] >= k) return Check.fail("index " + i + " = " + idx[i] + " outside [0, " + k + ")");
         }
         int[] cpuIdx;
         try (NearestCode c = cpu.nearestCode(Tensor.of(Arrays.copyOf(zh, rows * d), rows, d), Tensor.of(e, k, d), false)) {
@@ -80,7 +81,7 @@ final class VqChecks {
      * cannot matter): gradZ within 1e-6, the codebook gradient within 1e-5 (relative, plus that
      * fraction of the largest value), counts exactly.
      */
-    static Check backward(CudaOps gpu, CpuOps cpu, Tensor gradOut, Tensor z, Tensor codebook, int n, int d, int k,
+    static Check backward(Ops gpu, CpuOps cpu, Tensor gradOut, Tensor z, Tensor codebook, int n, int d, int k,
                           float beta, boolean deterministic) {
         int[] idx, counts;
         float[] gz, gcb;
