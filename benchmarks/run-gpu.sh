@@ -5,7 +5,9 @@
 # the kit's Java, -Dvq4j.checks=false), then benchmarks/report.py, all into OUT_DIR (default $OUT
 # if set, else benchmarks/results/<date>): torch.json, vq4j.json, merged.json, table.md and logs.
 # The table is printed last. --quick: the smaller sizes of both sides (a smoke run).
-# PYTHON picks the interpreter with CUDA torch (default python3); JAVA_OPTS adds JVM options.
+# PYTHON picks the interpreter with CUDA torch (default python3); JAVA_OPTS adds JVM options;
+# GPUBENCH_ARGS adds GpuBench options (e.g. --keep-pool: the memory pool keeps freed blocks, as
+# PyTorch's caching allocator does, instead of the shipped release-at-every-sync).
 #
 # Beforehand, on the build machine (the GPU machine has no Java, no Maven, no network):
 #   ./jdk25 mvn -q -B install -DskipTests                        # the library into ~/.m2
@@ -19,7 +21,7 @@ out=""
 for a in "$@"; do
   case $a in
     --quick) quick=(--quick) ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "run-gpu: unknown option $a" >&2; exit 2 ;;
     *) out=$a ;;
   esac
@@ -42,7 +44,7 @@ if ((rc)); then echo "run-gpu: bench_ops.py exited $rc: the PyTorch columns will
 
 echo "== vq4j: GpuBench -> $out/vq4j.json"
 JAVA_OPTS="-Dvq4j.checks=false ${JAVA_OPTS:-}" bash .gpu/run.sh java io.vq4j.bench.GpuBench \
-  --out "$out/vq4j.json" "${quick[@]}" 2>&1 | tee "$out/vq4j.log"
+  --out "$out/vq4j.json" "${quick[@]}" ${GPUBENCH_ARGS:-} 2>&1 | tee "$out/vq4j.log"
 rc=${PIPESTATUS[0]}
 if ((rc)); then echo "run-gpu: GpuBench exited $rc (1: a correctness check failed, see the check column)"; status=1; fi
 

@@ -19,8 +19,14 @@ record Floors(double copyBytesPerSecond, double fp32FlopsPerSecond, double tf32F
     static Floors measure(CudaOps gpu) {
         CudaStream stream = gpu.runtime().stream();
         double copy = copyBandwidth(stream);
-        int m = 8192;
-        double[] gemm = sgemmRates(gpu, stream, m);
+        double[] gemm;
+        try {
+            gemm = sgemmRates(gpu, stream, 8192);
+        } catch (RuntimeException e) {
+            // without cuBLAS the floors are the copy's alone (flops / NaN counts as 0 in floorMs)
+            System.err.println("GpuBench: no SGEMM floor: " + e.getMessage());
+            gemm = new double[] {Double.NaN, Double.NaN};
+        }
         return new Floors(copy, gemm[0], gemm[1]);
     }
 

@@ -16,11 +16,13 @@ import java.util.List;
  * after checking each op against its CPU twin on the same inputs; measures the copy and SGEMM
  * floors in the same run and writes JSON for benchmarks/report.py.
  * <pre>
- *   java -cp target/benchmarks.jar io.vq4j.bench.GpuBench --out vq4j.json [--quick] [--reps 30] [--only TEXT]
+ *   java -cp target/benchmarks.jar io.vq4j.bench.GpuBench --out vq4j.json [--quick] [--reps 30] [--only TEXT] [--keep-pool]
  * </pre>
  * {@code --quick} divides the big sizes by 8, as bench_ops.py's {@code --quick} does, so the two
  * still pair up. {@code -Dvq4j.checks=false} is set unless given: the data checks' device
  * read-backs (a synchronisation) would be timed; correctness is the CPU-twin check instead.
+ * {@code --keep-pool} makes the device's memory pool keep freed memory (as PyTorch's caching
+ * allocator does) instead of the shipped default, which returns it at every synchronisation.
  * Exit status: 0, 1 when a check failed (the JSON is written either way), 2 without a GPU.
  */
 public final class GpuBench {
@@ -35,10 +37,10 @@ public final class GpuBench {
     }
 
     /** Command-line options. */
-    private record Options(Path out, boolean quick, int reps, String only) {
+    private record Options(Path out, boolean quick, int reps, String only, boolean keepPool) {
         static Options parse(String[] args) {
             Path out = null;
-            boolean quick = false;
+            boolean quick = false, keepPool = false;
             int reps = 30;
             String only = null;
             for (int i = 0; i < args.length; i++) {
@@ -47,13 +49,14 @@ public final class GpuBench {
                     case "--quick" -> quick = true;
                     case "--reps" -> reps = Integer.parseInt(value(args, ++i, "--reps"));
                     case "--only" -> only = value(args, ++i, "--only");
+                    case "--keep-pool" -> keepPool = true;
                     default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                            + "'; usage: GpuBench --out FILE [--quick] [--reps N] [--only TEXT]");
+                            + "'; usage: GpuBench --out FILE [--quick] [--reps N] [--only TEXT] [--keep-pool]");
                 }
             }
             if (out == null) throw new IllegalArgumentException("--out FILE is required");
             if (reps < 30) throw new IllegalArgumentException("--reps must be >= 30 (a stable median), got " + reps);
-            return new Options(out, quick, reps, only);
+            return new Options(out, quick, reps, only, keepPool);
         }
 
         private static String value(String[] args, int i, String flag) {
@@ -75,6 +78,8 @@ public final class GpuBench {
             Cuda.Runtime rt = gpu.runtime();
             System.out.println("device: " + rt.context() + ", driver " + Cuda.driverVersionString(rt.driverVersion())
                     + ", vq4j.checks=" + System.getProperty("vq4j.checks"));
+            String pool = poolSetting(gpu, o.keepPool());
+            System.out.println("memory pool release threshold: " + pool);
             Floors floors = Floors.measure(gpu);
             System.out.printf("floors: copy %.2f TB/s, SGEMM %.1f TFLOP/s, TF32 %.1f TFLOP/s%n",
                     floors.copyBytesPerSecond() / 1e12, floors.fp32FlopsPerSecond() / 1e12,
@@ -88,11 +93,27 @@ public final class GpuBench {
                 System.out.println(r.summary());
                 if (!r.check().ok()) System.out.println("    " + r.check().verdict());
             }
-            ResultJson.write(o.out(), rt, floors, o.reps(), o.quick(), rows);
+            ResultJson.write(o.out(), rt, floors, o.reps(), o.quick(), pool, rows);
             System.out.println("wrote " + o.out());
             allOk = rows.stream().allMatch(r -> r.check().ok());
         }
         System.exit(allOk ? 0 : 1);
+    }
+
+    /**
+     * The device pool's release threshold, after setting it to "keep everything" when asked. As
+     * shipped the pool keeps nothing: every synchronisation (the timer waits after each run)
+     * returns freed memory to the OS and the next run maps it again, inside the timed window.
+     */
+    private static String poolSetting(CudaOps gpu, boolean keep) {
+        try {
+            MemPool p = MemPool.ofDevice(gpu.runtime().context().ordinal());
+            if (keep) p.setReleaseThreshold(-1L);
+            return Long.toUnsignedString(p.releaseThreshold()) + (keep ? " (--keep-pool)" : " (as shipped)");
+        } catch (RuntimeException e) {
+            if (keep) throw e;
+            return "unknown: " + e.getMessage();
+        }
     }
 
     /** bench_ops.py's list, in its order; {@code scale} is its --quick divisor. */

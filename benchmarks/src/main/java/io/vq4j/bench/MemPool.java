@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class MemPool {
     /** CUmemPool_attribute values (cuda.h). */
-    static final int USED_MEM_CURRENT = 7, USED_MEM_HIGH = 8;
+    static final int RELEASE_THRESHOLD = 4, USED_MEM_CURRENT = 7, USED_MEM_HIGH = 8;
 
     private final MethodHandle getAttribute, setAttribute;
     private final MemorySegment pool;
@@ -59,10 +59,21 @@ final class MemPool {
     long usedHigh() { return get(USED_MEM_HIGH); }
 
     /** Restarts the high-water mark (the driver only accepts 0). */
-    void resetHigh() {
+    void resetHigh() { set(USED_MEM_HIGH, 0L); }
+
+    /**
+     * Bytes of freed memory the pool keeps instead of returning them to the OS at the next
+     * synchronisation (default 0: it returns everything, and the next allocation maps it again).
+     * Unsigned; -1 is "keep everything", as PyTorch's caching allocator does.
+     */
+    long releaseThreshold() { return get(RELEASE_THRESHOLD); }
+
+    void setReleaseThreshold(long bytes) { set(RELEASE_THRESHOLD, bytes); }
+
+    private void set(int attribute, long value) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocateFrom(JAVA_LONG, 0L);
-            check((int) setAttribute.invokeExact(pool, USED_MEM_HIGH, v), "cuMemPoolSetAttribute(USED_MEM_HIGH)");
+            MemorySegment v = arena.allocateFrom(JAVA_LONG, value);
+            check((int) setAttribute.invokeExact(pool, attribute, v), "cuMemPoolSetAttribute(" + attribute + ")");
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

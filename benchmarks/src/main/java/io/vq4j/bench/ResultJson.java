@@ -18,7 +18,8 @@ import java.util.Map;
 final class ResultJson {
     private ResultJson() {}
 
-    static void write(Path out, Cuda.Runtime rt, Floors f, int reps, boolean quick, List<Row> rows) throws IOException {
+    static void write(Path out, Cuda.Runtime rt, Floors f, int reps, boolean quick, String poolReleaseThreshold,
+                      List<Row> rows) throws IOException {
         Map<String, Object> top = new LinkedHashMap<>();
         top.put("device", rt.context().name());
         top.put("device_detail", rt.context().toString());
@@ -28,6 +29,7 @@ final class ResultJson {
         top.put("data_checks", System.getProperty("vq4j.checks", "true"));
         top.put("reps", reps);
         top.put("quick", quick);
+        top.put("pool_release_threshold", poolReleaseThreshold);
         Map<String, Object> floors = new LinkedHashMap<>();
         floors.put("copy_bytes_per_s", f.copyBytesPerSecond());
         floors.put("fp32_flops", f.fp32FlopsPerSecond());

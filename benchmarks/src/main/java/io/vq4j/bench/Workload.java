@@ -43,7 +43,9 @@ record Workload(String op, String shape, long bytes, double flops) {
 
     /** Milliseconds at the copy bandwidth or the SGEMM rate, whichever is slower: the speed of light. */
     double floorMs(Floors f) {
-        return 1e3 * Math.max(bytes / f.copyBytesPerSecond(), flops / f.fp32FlopsPerSecond());
+        double rate = f.fp32FlopsPerSecond();
+        double compute = rate > 0 && Double.isFinite(rate) ? flops / rate : 0;
+        return 1e3 * Math.max(bytes / f.copyBytesPerSecond(), compute);
     }
 
     /**

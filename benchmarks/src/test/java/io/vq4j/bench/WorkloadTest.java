@@ -39,5 +39,7 @@ class WorkloadTest {
         Floors f = new Floors(2e12, 50e12, 400e12);
         assertEquals(1.0, new Workload("x", "s", 2_000_000_000L, 0).floorMs(f), 1e-12);
         assertEquals(2.0, new Workload("x", "s", 1, 100e9).floorMs(f), 1e-12);
+        Floors noGemm = new Floors(2e12, Double.NaN, Double.NaN); // cuBLAS missing: the copy alone
+        assertEquals(1.0, new Workload("x", "s", 2_000_000_000L, 100e9).floorMs(noGemm), 1e-12);
     }
 }
