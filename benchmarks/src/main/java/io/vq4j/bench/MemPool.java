@@ -31,6 +31,7 @@ final class MemPool {
     }
 
     /** The current pool of device {@code ordinal}; throws IllegalStateException when libcuda says no. */
+    @SuppressWarnings("restricted") // a native library lookup: run with --enable-native-access=ALL-UNNAMED
     static MemPool ofDevice(int ordinal) {
         Linker linker = Linker.nativeLinker();
         SymbolLookup cuda = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
@@ -93,6 +94,7 @@ final class MemPool {
         }
     }
 
+    @SuppressWarnings("restricted") // a downcall into libcuda
     private static MethodHandle handle(Linker linker, SymbolLookup lib, String name, FunctionDescriptor fd) {
         MemorySegment sym = lib.find(name).orElseThrow(() -> new IllegalStateException("libcuda has no " + name));
         return linker.downcallHandle(sym, fd);
