@@ -1,0 +1,58 @@
+package io.vq4j.bench;
+
+/**
+ * One benchmarked op at one shape, with its napkin math: the bytes it must move and the FLOPs it
+ * must do, by the SAME formulas as benchmarks/pytorch/bench_ops.py, so both sides get the same
+ * floor and report.py can put them in one row. {@code op} and {@code shape} are spelled exactly
+ * as bench_ops.py spells them (they are the merge key).
+ */
+record Workload(String op, String shape, long bytes, double flops) {
+    /** The H100's L2 (50 MB), as bench_ops.py takes it. */
+    static final long L2_BYTES = 50L << 20;
+
+    /** z and the codebook read once, indices (4 B) and zq (4 D B) written per vector. */
+    static Workload nearestQuantize(int n, int d, int k) {
+        long bytes = 4L * ((long) n * d + (long) k * d) + 4L * n + 4L * n * d;
+        return new Workload("nearest+quantize", "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k);
+    }
+
+    /** mu and logvar read, z written. */
+    static Workload reparameterize(long n) {
+        return new Workload("reparameterize", "n=" + n, 12L * n, 0);
+    }
+
+    /** mu and logvar read; the sum is one float. */
+    static Workload kl(long n) {
+        return new Workload("kl", "n=" + n, 8L * n, 0);
+    }
+
+    /** Forward reads mu, logvar and writes z; backward reads logvar (eps regenerated), writes dmu, dlogvar. */
+    static Workload reparamKlFwdBwd(long n) {
+        return new Workload("reparam+kl fwd+bwd", "n=" + n, 24L * n, 0);
+    }
+
+    /** bench_ops.py's count for the quantizer forward and backward: 5 passes over N*D, the codebook twice. */
+    static Workload quantizerFwdBwd(int n, int d, int k) {
+        return quantizerFwdBwd("quantizer fwd+bwd", n, d, k);
+    }
+
+    static Workload quantizerFwdBwd(String op, int n, int d, int k) {
+        long bytes = 4L * n * d * 5 + 8L * k * d;
+        return new Workload(op, "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k);
+    }
+
+    /** Milliseconds at the copy bandwidth or the SGEMM rate, whichever is slower: the speed of light. */
+    double floorMs(Floors f) {
+        double rate = f.fp32FlopsPerSecond();
+        double compute = rate > 0 && Double.isFinite(rate) ? flops / rate : 0;
+        return 1e3 * Math.max(bytes / f.copyBytesPerSecond(), compute);
+    }
+
+    /**
+     * How many input sets to rotate so together they exceed the L2 twice (at least 2, at most 8):
+     * bench_ops.py's {@code rotations}, fed the op's bytes as the size of a set, as it does.
+     */
+    static int rotations(long bytesPerSet) {
+        return (int) Math.max(2, Math.min(8, (2 * L2_BYTES) / Math.max(1, bytesPerSet) + 1));
+    }
+}
