@@ -14,9 +14,17 @@ import java.util.function.Supplier;
  *   optimizer.step();                          // io.vq4j.nn.Adam over model.parameters()
  *   model.afterStep();                         // EMA codebook update / dead-code revival
  * </pre>
- * Inputs belong to the caller and must stay valid until the step (including afterStep) is done.
+ * Inputs belong to the caller and must stay valid until the step (including afterStep) is done;
+ * call afterStep before any other call on the model (it reuses the step's latents).
  * Tensors returned by {@link #reconstruct} (and the subclasses' encode / decode) belong to the
  * caller (close them); they run in eval mode whatever the current mode, and restore it.
+ *
+ * <p>Device syncs: forwardBackward itself reads nothing back; on CUDA the ops' own data checks
+ * (index range, finiteness) each cost a tiny read-back unless {@code -Dvq4j.checks=false}.
+ * afterStep reads one int when dead-code revival is on. Reading a {@link StepResult} syncs.
+ *
+ * <p>The model owns its parameters, buffers and every intermediate tensor (see
+ * {@link io.vq4j.nn.Layer}); {@link #close()} frees them all.
  */
 public abstract class Autoencoder extends Module {
 

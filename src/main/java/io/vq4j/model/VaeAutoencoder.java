@@ -25,6 +25,8 @@ public abstract class VaeAutoencoder extends Autoencoder {
     private Tensor total, gradH;
 
     /** Builds the parts in order from one {@link Init} seeded with {@code seed}; frees them all if one fails. */
+    // addChild only records the children; nothing overridable sees the half-built model
+    @SuppressWarnings("this-escape")
     protected VaeAutoencoder(Backend backend, long seed, float kldWeight, Function<Init, Layer> encoder,
                              String muName, Function<Init, Layer> muHead, String logvarName,
                              Function<Init, Layer> logvarHead, Function<Init, Layer> decoder) {

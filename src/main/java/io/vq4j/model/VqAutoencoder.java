@@ -22,6 +22,8 @@ public abstract class VqAutoencoder extends Autoencoder {
     private Tensor total;
 
     /** Builds the parts in order from one {@link Init} seeded with {@code seed}; frees them all if one fails. */
+    // addChild only records the children; nothing overridable sees the half-built model
+    @SuppressWarnings("this-escape")
     protected VqAutoencoder(Backend backend, long seed, Function<Init, Layer> encoder,
                             Function<Init, VectorQuantizer> vq, Function<Init, Layer> decoder) {
         super(backend);
