@@ -1,0 +1,39 @@
+package io.vq4j.cli;
+
+import io.vq4j.data.BadFilePolicy;
+import io.vq4j.data.Dataset;
+import io.vq4j.data.FashionMnist;
+import io.vq4j.data.ImageFolder;
+import io.vq4j.data.SyntheticImages;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Parses {@code --data synthetic|fashion-mnist|DIR} into a dataset of the requested size. */
+final class DataSource {
+    private DataSource() {}
+
+    /** Channels of the data a {@code --data} value names (3 for synthetic and folders, 1 for Fashion-MNIST). */
+    static int channels(String data) {
+        return "fashion-mnist".equals(data) ? 1 : 3;
+    }
+
+    static Dataset open(String data, int size, int syntheticCount, long seed, Path fashionDir, boolean failOnBadFile) {
+        try {
+            return switch (data) {
+                case "synthetic" -> new SyntheticImages(syntheticCount, 3, size, size, seed);
+                case "fashion-mnist" -> FashionMnist.open(fashionDir, FashionMnist.Split.TRAIN, size);
+                default -> {
+                    Path dir = Path.of(data);
+                    if (!Files.isDirectory(dir)) {
+                        throw new Main.UsageError("--data " + data + ": not 'synthetic', 'fashion-mnist' or an image folder");
+                    }
+                    yield ImageFolder.open(dir, 3, size, size, failOnBadFile ? BadFilePolicy.FAIL : BadFilePolicy.SKIP);
+                }
+            };
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Main.UsageError("--data " + data + ": " + e.getMessage());
+        }
+    }
+}

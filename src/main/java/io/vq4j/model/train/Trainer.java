@@ -1,0 +1,248 @@
+package io.vq4j.model.train;
+
+import io.vq4j.data.Batch;
+import io.vq4j.data.BatchLoader;
+import io.vq4j.data.Dataset;
+import io.vq4j.data.Splits;
+import io.vq4j.data.Subset;
+import io.vq4j.io.ImageGrid;
+import io.vq4j.io.LossChart;
+import io.vq4j.io.MetricsCsv;
+import io.vq4j.io.PixelRange;
+import io.vq4j.model.Autoencoder;
+import io.vq4j.model.Checkpoint;
+import io.vq4j.model.ModelSpec;
+import io.vq4j.model.StepResult;
+import io.vq4j.nn.Adam;
+import io.vq4j.nn.Backend;
+import io.vq4j.nn.LrSchedule;
+import io.vq4j.nn.OneCycleLr;
+import io.vq4j.ops.CodebookStats;
+import io.vq4j.ops.DType;
+import io.vq4j.ops.LossAndGrad;
+import io.vq4j.ops.Tensor;
+import io.vq4j.data.Augment;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training loop, the same on every backend: batches are prepared off the training thread
+ * ({@link BatchLoader}), each step is forward + backward + Adam/AdamW + the model's after-step
+ * work (EMA codebook, dead codes), and each epoch ends with a validation pass and one row of
+ * metrics.csv. Every {@code imagesEvery} epochs and at the end it writes reconstructions.png
+ * (validation originals over their reconstructions) and loss.png, and at the end the checkpoint.
+ *
+ * <p>Per step it reads the total and reconstruction losses (two 4-byte reads, which wait for the
+ * step) and the VQ code counts (K ints) for the epoch's perplexity; nothing else leaves the device.
+ */
+public final class Trainer {
+    /** Where progress goes: a progress bar on a terminal, plain lines otherwise (see {@link ProgressSink}). */
+    private final ProgressSink progress;
+
+    public Trainer(ProgressSink progress) {
+        this.progress = progress;
+    }
+
+    /** What a run produced. {@code firstStepLoss} lets two backends be compared from the same seed. */
+    public record Result(List<EpochMetrics> history, long steps, double firstStepLoss, boolean stoppedEarly,
+                         Path checkpoint) {}
+
+    public Result train(ModelSpec spec, Autoencoder model, Dataset data, TrainConfig cfg) throws IOException {
+        if (data.channels() != spec.channels() || data.height() != spec.height() || data.width() != spec.width()) {
+            throw new IllegalArgumentException("data '" + data.name() + "' is " + data.channels() + "x" + data.height() + "x"
+                    + data.width() + " but the model takes " + spec.channels() + "x" + spec.height() + "x" + spec.width());
+        }
+        Files.createDirectories(cfg.outDir());
+        Backend backend = model.backend();
+        Splits.TrainValidation split = Splits.trainValidation(data, cfg.validationFraction(), cfg.seed());
+        Subset train = split.train(), val = split.validation();
+        if (train.size() < cfg.batchSize()) {
+            throw new IllegalArgumentException("the training split has " + train.size() + " images, fewer than one batch of "
+                    + cfg.batchSize() + " (data '" + data.name() + "', validation fraction " + cfg.validationFraction() + ")");
+        }
+        long stepsPerEpoch = train.size() / cfg.batchSize();
+        long plannedSteps = cfg.maxSteps() > 0 ? Math.min(cfg.maxSteps(), stepsPerEpoch * cfg.epochs())
+                : stepsPerEpoch * cfg.epochs();
+        LrSchedule schedule = cfg.schedule() == TrainConfig.Schedule.ONECYCLE
+                ? OneCycleLr.of(cfg.lr(), Math.max(plannedSteps, 1)) : LrSchedule.constant(cfg.lr());
+        Adam adam = cfg.optimizer() == TrainConfig.Optimizer.ADAMW
+                ? Adam.adamW(backend, model.parameters(), cfg.weightDecay(), schedule)
+                : new Adam(backend, model.parameters(), new io.vq4j.ops.AdamConfig(cfg.lr(), 0.9f, 0.999f, 1e-8f,
+                cfg.weightDecay(), false), schedule);
+        BatchLoader.Range range = spec.kind().signedInputs() ? BatchLoader.Range.MINUS_ONE_ONE : BatchLoader.Range.ZERO_ONE;
+        PixelRange pixels = spec.kind().signedInputs() ? PixelRange.SIGNED : PixelRange.UNIT;
+        double peak = spec.kind().signedInputs() ? 2.0 : 1.0; // PSNR's data range
+
+        List<EpochMetrics> history = new ArrayList<>();
+        double[] trainCurve = new double[cfg.epochs()], valCurve = new double[cfg.epochs()];
+        double firstStepLoss = Double.NaN;
+        boolean stoppedEarly = false;
+        long step = 0;
+        BatchLoader.Builder lb = BatchLoader.builder(train).batchSize(cfg.batchSize()).range(range).shuffle(cfg.seed()).dropLast(true);
+        if (cfg.augment()) lb.augment(Augment.reference(cfg.seed()));
+        try (BatchLoader loader = lb.build();
+             MetricsCsv csv = MetricsCsv.create(cfg.outDir().resolve("metrics.csv"), EpochMetrics.COLUMNS)) {
+            model.train(true);
+            int epochsRun = 0;
+            for (int epoch = 1; epoch <= cfg.epochs() && !stoppedEarly; epoch++) {
+                long t0 = System.nanoTime();
+                Sums sums = new Sums();
+                long[] counts = null;
+                int images = 0;
+                progress.startEpoch(epoch, cfg.epochs(), stepsPerEpoch);
+                for (Batch b : loader.epoch()) {
+                    if (cfg.maxSteps() > 0 && step >= cfg.maxSteps()) break;
+                    try (Tensor x = backend.ops().upload(Tensor.of(b.data(), spec.batchShape(b.count())))) {
+                        StepResult r = model.forwardBackward(x);
+                        adam.step();
+                        model.afterStep();
+                        double total = r.totalValue();
+                        if (!Double.isFinite(total)) {
+                            throw new IllegalStateException("the loss became " + total + " at step " + (step + 1)
+                                    + " (epoch " + epoch + "); lower the learning rate (--lr) or check the data");
+                        }
+                        if (step == 0) firstStepLoss = total;
+                        sums.add(r, total, !spec.kind().quantized(), x.numel());
+                        if (r.codeCounts() != null) counts = accumulate(counts, r.codeCounts().toIntArray());
+                    }
+                    step++;
+                    images += b.count();
+                    progress.step(sums.meanTotal());
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double[] v = validate(model, spec, val, cfg.batchSize(), range, peak);
+                double perplexity = Double.NaN;
+                int active = -1, dead = -1;
+                if (counts != null) {
+                    CodebookStats s = perplexityOf(counts);
+                    perplexity = s.perplexity();
+                    active = s.activeCodes();
+                    dead = s.deadCodes();
+                }
+                double recon = sums.reconMse();
+                EpochMetrics m = new EpochMetrics(epoch, step, sums.meanTotal(), recon, psnr(recon, peak),
+                        sums.codebook(), sums.commitment(), sums.kl(), perplexity, active, dead,
+                        v[0], v[1], schedule.lr(Math.max(step - 1, 0)), images / Math.max(seconds, 1e-9), seconds);
+                history.add(m);
+                csv.append(m.row());
+                trainCurve[epoch - 1] = recon;
+                valCurve[epoch - 1] = v[0];
+                epochsRun = epoch;
+                progress.endEpoch(m);
+                stoppedEarly = !Double.isNaN(cfg.targetValidationLoss()) && v[0] <= cfg.targetValidationLoss();
+                boolean last = epoch == cfg.epochs() || stoppedEarly || (cfg.maxSteps() > 0 && step >= cfg.maxSteps());
+                if (epoch % cfg.imagesEvery() == 0 || last) {
+                    writePictures(model, spec, val, pixels, cfg.outDir(), java.util.Arrays.copyOf(trainCurve, epoch),
+                            java.util.Arrays.copyOf(valCurve, epoch));
+                }
+                if (cfg.maxSteps() > 0 && step >= cfg.maxSteps()) break;
+            }
+            Path ckpt = cfg.outDir().resolve("model.safetensors");
+            Checkpoint.save(ckpt, spec, model);
+            if (epochsRun == 0) throw new IllegalStateException("no epoch ran");
+            return new Result(history, step, firstStepLoss, stoppedEarly, ckpt);
+        }
+    }
+
+    /** Validation reconstruction MSE (mean over pixels, in the model's range) and its PSNR. */
+    static double[] validate(Autoencoder model, ModelSpec spec, Dataset val, int batchSize, BatchLoader.Range range,
+                             double peak) {
+        Backend backend = model.backend();
+        double sum = 0;
+        long n = 0;
+        try (BatchLoader loader = BatchLoader.builder(val).batchSize(batchSize).range(range).noShuffle().dropLast(false).build()) {
+            for (Batch b : loader.epoch()) {
+                try (Tensor x = backend.ops().upload(Tensor.of(b.data(), spec.batchShape(b.count())));
+                     Tensor r = model.reconstruct(x);
+                     LossAndGrad l = backend.layers().mseLoss(r, x, false, 0f)) {
+                    sum += l.read();
+                    n += x.numel();
+                }
+            }
+        }
+        double mse = sum / Math.max(n, 1);
+        return new double[] {mse, psnr(mse, peak)};
+    }
+
+    static double psnr(double mse, double peak) {
+        return mse > 0 ? 10 * Math.log10(peak * peak / mse) : Double.POSITIVE_INFINITY;
+    }
+
+    private static long[] accumulate(long[] into, int[] counts) {
+        if (into == null) into = new long[counts.length];
+        for (int i = 0; i < counts.length; i++) into[i] += counts[i];
+        return into;
+    }
+
+    /** Perplexity of the epoch's code usage (the same formula as Ops.codebookStats, on host counts). */
+    static CodebookStats perplexityOf(long[] counts) {
+        double total = 0;
+        for (long c : counts) total += c;
+        double h = 0;
+        int active = 0;
+        for (long c : counts) {
+            if (c > 0) {
+                active++;
+                double p = c / total;
+                h -= p * Math.log(p);
+            }
+        }
+        return new CodebookStats(total > 0 ? Math.exp(h) : 0, active, counts.length - active, total);
+    }
+
+    /** reconstructions.png (8 validation images over their reconstructions) and loss.png. */
+    private static void writePictures(Autoencoder model, ModelSpec spec, Dataset val, PixelRange pixels, Path out,
+                                      double[] train, double[] valid) throws IOException {
+        int n = Math.min(8, val.size());
+        int c = spec.channels(), h = spec.height(), w = spec.width(), per = c * h * w;
+        float[] x = new float[n * per];
+        for (int i = 0; i < n; i++) val.read(i, x, i * per);
+        if (pixels == PixelRange.SIGNED) for (int i = 0; i < x.length; i++) x[i] = 2 * x[i] - 1;
+        Backend backend = model.backend();
+        try (Tensor dx = backend.ops().upload(Tensor.of(x, spec.batchShape(n))); Tensor r = model.reconstruct(dx)) {
+            float[] rec = r.toFloatArray();
+            ImageGrid.writeComparison(out.resolve("reconstructions.png"), Tensor.of(x, n, c, h, w), Tensor.of(rec, n, c, h, w),
+                    n, pixels);
+        }
+        LossChart.write(out.resolve("loss.png"), train, valid, true);
+    }
+
+    /** Running means of the step losses over an epoch (read once per step). */
+    private static final class Sums {
+        private int steps;
+        private double total, reconPerElement, codebook, commitment, kl;
+        private boolean hasVq, hasKl;
+
+        /**
+         * Adds one step. The reconstruction term is a per-pixel mean for the VQ models and a sum
+         * over the batch for the VAEs; {@code elements} (the batch's pixel count) turns the latter
+         * into the same per-pixel MSE.
+         */
+        void add(StepResult r, double totalValue, boolean reconIsSum, long elements) {
+            steps++;
+            total += totalValue;
+            double rv = r.reconstructionValue();
+            reconPerElement += reconIsSum ? rv / elements : rv;
+            if (r.vqLosses() != null) {
+                float[] v = r.vqLosses().toFloatArray();
+                codebook += v[0];
+                commitment += v[1];
+                hasVq = true;
+            }
+            if (r.kl() != null) {
+                kl += r.kl().item();
+                hasKl = true;
+            }
+        }
+
+        double meanTotal() { return steps == 0 ? Double.NaN : total / steps; }
+        double reconMse() { return steps == 0 ? Double.NaN : reconPerElement / steps; }
+        double codebook() { return hasVq ? codebook / steps : Double.NaN; }
+        double commitment() { return hasVq ? commitment / steps : Double.NaN; }
+        double kl() { return hasKl ? kl / steps : Double.NaN; }
+    }
+}
