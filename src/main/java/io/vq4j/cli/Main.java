@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vq4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "VQ-VAEs and VAEs on CUDA kernels, with a pure-Java CPU fallback.",
-        subcommands = {TrainCommand.class, EncodeCommand.class, DecodeCommand.class, ReconstructCommand.class,
+        subcommands = {TrainCommand.class, EncodeCommand.class, DecodeCommand.class, ReconstructCommand.class, EvaluateCommand.class,
                 InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
