@@ -208,8 +208,20 @@ public final class Trainer {
             ImageGrid.writeComparison(out.resolve("reconstructions.png"), Tensor.of(x, n, c, h, w), Tensor.of(rec, n, c, h, w),
                     n, pixels);
         }
-        LossChart.write(out.resolve("loss.png"), train, valid, true);
+        try {
+            LossChart.write(out.resolve("loss.png"), train, valid, true);
+        } catch (RuntimeException | LinkageError | InternalError e) {
+            // Charts draw text, which needs fonts; a headless server may have none (seen: a jlink'd
+            // runtime on a GPU machine, "Fontconfig head is null"). Training goes on without loss.png.
+            if (!chartWarned) {
+                chartWarned = true;
+                LOG.log(System.Logger.Level.WARNING, "loss.png not written (" + e + "); metrics.csv has the same curves");
+            }
+        }
     }
+
+    private static final System.Logger LOG = System.getLogger("io.vq4j.model.train");
+    private static volatile boolean chartWarned;
 
     /** Running means of the step losses over an epoch (read once per step). */
     private static final class Sums {
