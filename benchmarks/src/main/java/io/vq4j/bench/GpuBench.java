@@ -2,6 +2,7 @@ package io.vq4j.bench;
 
 import io.vq4j.cuda.Cuda;
 import io.vq4j.cuda.DeviceBuffer;
+import io.vq4j.cuda.MemoryPool;
 import io.vq4j.ops.CpuOps;
 import io.vq4j.ops.CudaOps;
 
@@ -107,7 +108,7 @@ public final class GpuBench {
      */
     private static String poolSetting(CudaOps gpu, boolean keep) {
         try {
-            MemPool p = MemPool.ofDevice(gpu.runtime().context().ordinal());
+            MemoryPool p = MemoryPool.ofDevice(gpu.runtime().context().ordinal());
             if (keep) p.setReleaseThreshold(-1L);
             return Long.toUnsignedString(p.releaseThreshold()) + (keep ? " (--keep-pool)" : " (as shipped)");
         } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package io.vq4j.bench;
 
 import io.vq4j.cuda.CudaStream;
 import io.vq4j.cuda.DeviceBuffer;
+import io.vq4j.cuda.MemoryPool;
 import io.vq4j.ops.CudaOps;
 import io.vq4j.ops.NearestCode;
 import io.vq4j.ops.Quantized;
@@ -13,7 +14,7 @@ import java.util.Map;
 /**
  * Peak device memory of one nearestCode + quantize, relative to what the op cannot avoid holding
  * (its inputs and outputs). Method: the high-water mark of the stream-ordered allocator's pool
- * ({@link MemPool}, reset just before the call), minus the pool's use before it, gives the bytes
+ * ({@link MemoryPool}, reset just before the call), minus the pool's use before it, gives the bytes
  * the op held at its worst moment (outputs + scratch); outputs alone are the growth of
  * {@link DeviceBuffer#liveBytes()} while the results are still open. cuMemGetInfo cannot see this:
  * the pool keeps freed blocks and scratch is gone by the time the call returns.
@@ -27,10 +28,10 @@ final class PeakMemory {
         long inputs = 4L * (z.numel() + codebook.numel());
         stream.synchronize();
         long live0 = DeviceBuffer.liveBytes();
-        MemPool pool;
+        MemoryPool pool;
         long base;
         try {
-            pool = MemPool.ofDevice(gpu.runtime().context().ordinal());
+            pool = MemoryPool.ofDevice(gpu.runtime().context().ordinal());
             pool.resetHigh();
             base = pool.usedCurrent();
         } catch (RuntimeException e) {
