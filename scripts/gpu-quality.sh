@@ -9,7 +9,8 @@ OUT=${1:-${OUT:?give an output folder}}
 STEPS=${STEPS:-2000}
 mkdir -p "$OUT"
 common=(--model vqvae --data fashion-mnist --fashion-dir "$DATA" --image-size 32 --batch 64 --seed 0
-        --optimizer adam --weight-decay 0 --schedule constant --lr 1e-3 --val-fraction 0.02)
+        --optimizer adam --weight-decay 0 --schedule constant --lr 1e-3 --val-fraction 0.02
+        --no-kmeans-init --dead-code-threshold 0)   # the reference design's codebook, as train_reference.py
 # same first-step loss on both backends (same seed, same initial weights, same first batch)
 for be in cpu cuda; do
   bash .gpu/run.sh java -Dvq4j.checks=false io.vq4j.cli.Main train "${common[@]}" --backend $be --max-steps 1 \

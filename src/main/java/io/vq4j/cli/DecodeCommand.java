@@ -24,6 +24,8 @@ final class DecodeCommand implements java.util.concurrent.Callable<Integer> {
     Path codes;
     @Option(names = "--output", required = true, description = "the folder to write PNGs into")
     Path output;
+    @picocli.CommandLine.ArgGroup(exclusive = false)
+    ModelFiles.PyTorchModel pytorch;
     @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
     String backend;
 
@@ -40,7 +42,7 @@ final class DecodeCommand implements java.util.concurrent.Callable<Integer> {
             throw new Main.UsageError("--codes " + codes + ": expected non-empty int32 codes [N, ...], got " + idx.describe());
         }
         try (Backend b = ModelFiles.backend(backend)) {
-            Checkpoint.Loaded l = ModelFiles.load(model, b);
+            Checkpoint.Loaded l = ModelFiles.load(model, b, pytorch);
             try (VqAutoencoder m = EncodeCommand.asVq(l); Tensor d = b.ops().upload(idx); Tensor images = decode(m, d)) {
                 float[] px = images.toFloatArray();
                 Files.createDirectories(output);

@@ -36,6 +36,8 @@ final class EvaluateCommand implements java.util.concurrent.Callable<Integer> {
     String split;
     @Option(names = "--fashion-dir", description = "Fashion-MNIST IDX folder (default: the Debian package's)")
     Path fashionDir;
+    @picocli.CommandLine.ArgGroup(exclusive = false)
+    ModelFiles.PyTorchModel pytorch;
     @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
     String backend;
     @Option(names = "--batch", description = "default: ${DEFAULT-VALUE}", defaultValue = "256")
@@ -46,7 +48,7 @@ final class EvaluateCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (Backend b = ModelFiles.backend(backend)) {
-            Checkpoint.Loaded l = ModelFiles.load(model, b);
+            Checkpoint.Loaded l = ModelFiles.load(model, b, pytorch);
             ModelSpec spec = l.spec();
             Dataset ds = dataset(spec);
             try (Autoencoder m = l.model()) {

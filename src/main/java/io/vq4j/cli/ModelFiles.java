@@ -25,10 +25,37 @@ final class ModelFiles {
         }
     }
 
+    /**
+     * For checkpoints written by PyTorch (no vq4j metadata): which reference model it is, and its
+     * input, so the weights can be read into the same model here.
+     */
+    static final class PyTorchModel {
+        @picocli.CommandLine.Option(names = "--pytorch-model", description = "for a state_dict saved by PyTorch "
+                + "(benchmarks/pytorch/models.py): vqvae, vae, mlp-vqvae or mlp-vae, with --channels and --image-size")
+        String kind;
+        @picocli.CommandLine.Option(names = "--channels", description = "input channels of a --pytorch-model (default: ${DEFAULT-VALUE})", defaultValue = "1")
+        int channels;
+        @picocli.CommandLine.Option(names = "--image-size", description = "input side of a --pytorch-model (default: ${DEFAULT-VALUE})", defaultValue = "32")
+        int size;
+
+        io.vq4j.model.ModelSpec spec() {
+            if (kind == null) return null;
+            try {
+                return io.vq4j.model.ModelSpec.defaults(io.vq4j.model.ModelKind.of(kind), channels, size, 0);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageError("--pytorch-model: " + e.getMessage());
+            }
+        }
+    }
+
     static Checkpoint.Loaded load(Path file, Backend b) {
+        return load(file, b, null);
+    }
+
+    static Checkpoint.Loaded load(Path file, Backend b, PyTorchModel pt) {
         if (!Files.isRegularFile(file)) throw new Main.UsageError("--model " + file + ": no such file");
         try {
-            return Checkpoint.load(file, b);
+            return Checkpoint.load(file, b, pt == null ? null : pt.spec());
         } catch (IOException | IllegalArgumentException e) {
             throw new Main.UsageError("--model " + file + ": " + e.getMessage());
         }

@@ -23,6 +23,8 @@ final class ReconstructCommand implements java.util.concurrent.Callable<Integer>
     Path input;
     @Option(names = "--output", required = true, description = "the folder to write PNGs into")
     Path output;
+    @picocli.CommandLine.ArgGroup(exclusive = false)
+    ModelFiles.PyTorchModel pytorch;
     @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
     String backend;
     @Option(names = "--batch", description = "images per forward pass (default: ${DEFAULT-VALUE})", defaultValue = "256")
@@ -33,7 +35,7 @@ final class ReconstructCommand implements java.util.concurrent.Callable<Integer>
         List<Path> files = ModelFiles.inputs(input);
         if (batch < 1) throw new Main.UsageError("--batch must be >= 1, got " + batch);
         try (Backend b = ModelFiles.backend(backend)) {
-            Checkpoint.Loaded l = ModelFiles.load(model, b);
+            Checkpoint.Loaded l = ModelFiles.load(model, b, pytorch);
             try (Autoencoder m = l.model()) {
                 Files.createDirectories(output);
                 for (int from = 0; from < files.size(); from += batch) {

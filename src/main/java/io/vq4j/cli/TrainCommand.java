@@ -60,9 +60,11 @@ final class TrainCommand implements Callable<Integer> {
     boolean augment;
     @Option(names = "--ema", description = "EMA codebook (decay 0.99, eps 1e-5) instead of a gradient-trained one")
     boolean ema;
-    @Option(names = "--kmeans-init", description = "initialise the codebook by k-means on the first batch")
+    @Option(names = "--kmeans-init", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "initialise the codebook by k-means on the first batch (default: on; --no-kmeans-init for the reference design's random init)")
     boolean kmeansInit;
-    @Option(names = "--dead-code-threshold", description = "revive codes used fewer times than this per step (0: never)", defaultValue = "0")
+    @Option(names = "--dead-code-threshold", defaultValue = "1",
+            description = "revive codes used fewer times than this in a step from the batch (default: ${DEFAULT-VALUE}; 0: never)")
     float deadCodeThreshold;
     @Option(names = "--codes", description = "codebook size K for the conv VQ-VAE (default: ${DEFAULT-VALUE})", defaultValue = "512")
     int numCodes;

@@ -30,8 +30,19 @@ public final class Checkpoint {
 
     /** Reads {@code file}, builds its model on {@code backend} and loads the weights into it. */
     public static Loaded load(Path file, Backend backend) throws IOException {
+        return load(file, backend, null);
+    }
+
+    /**
+     * As {@link #load(Path, Backend)}; a file without vq4j's metadata (a PyTorch
+     * {@code save_file(model.state_dict())} of the same model) is read as {@code ifNoMetadata}'s
+     * model, with every name and shape checked as usual. PyTorch's int64 counters are read as int32.
+     */
+    public static Loaded load(Path file, Backend backend, ModelSpec ifNoMetadata) throws IOException {
         SafeTensorsFile f = SafeTensors.read(file);
-        ModelSpec spec = ModelSpec.fromMetadata(f.metadata(), file.getFileName().toString());
+        String where = file.getFileName().toString();
+        ModelSpec spec = ifNoMetadata != null && !f.metadata().containsKey("vq4j.model") ? ifNoMetadata
+                : ModelSpec.fromMetadata(f.metadata(), where);
         Autoencoder model = spec.build(backend);
         try {
             model.loadStateDict(f.tensors());

@@ -69,7 +69,12 @@ class ModelGpuTest extends GpuTest {
                     // biases in front of batch norm have (numerically) zero gradients: compare those absolutely
                     double wn = norm(want);
                     if (wn < 1e-4) {
-                        assertTrue(diff < 1e-4, pc.name() + " near-zero gradient differs by " + diff + " (seed " + seed + ")");
+                        // that zero is a cancellation whose float noise scales with the model's gradients
+                        // (large for the VAEs' summed losses): bound it relative to the largest of them
+                        double scale = 1;
+                        for (var q : mc.parameters()) if (q.grad() != null) scale = Math.max(scale, norm(q.grad().toFloatArray()));
+                        assertTrue(diff < 1e-5 * scale, pc.name() + " near-zero gradient differs by " + diff
+                                + " (largest gradient norm " + scale + ", seed " + seed + ")");
                         continue;
                     }
                     if (diff / wn > gradErr) {
