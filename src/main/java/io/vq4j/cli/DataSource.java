@@ -19,17 +19,19 @@ final class DataSource {
         return "fashion-mnist".equals(data) ? 1 : 3;
     }
 
-    static Dataset open(String data, int size, int syntheticCount, long seed, Path fashionDir, boolean failOnBadFile) {
+    /** The dataset {@code --data} names, as {@code channels} x size x size images (Fashion-MNIST is always 1 channel). */
+    static Dataset open(String data, int channels, int size, int syntheticCount, long seed, Path fashionDir,
+                        boolean failOnBadFile) {
         try {
             return switch (data) {
-                case "synthetic" -> new SyntheticImages(syntheticCount, 3, size, size, seed);
+                case "synthetic" -> new SyntheticImages(syntheticCount, channels, size, size, seed);
                 case "fashion-mnist" -> FashionMnist.open(fashionDir, FashionMnist.Split.TRAIN, size);
                 default -> {
                     Path dir = Path.of(data);
                     if (!Files.isDirectory(dir)) {
                         throw new Main.UsageError("--data " + data + ": not 'synthetic', 'fashion-mnist' or an image folder");
                     }
-                    yield ImageFolder.open(dir, 3, size, size, failOnBadFile ? BadFilePolicy.FAIL : BadFilePolicy.SKIP);
+                    yield ImageFolder.open(dir, channels, size, size, failOnBadFile ? BadFilePolicy.FAIL : BadFilePolicy.SKIP);
                 }
             };
         } catch (IOException | IllegalArgumentException e) {

@@ -18,16 +18,12 @@ import java.nio.file.Path;
         description = {"Decode VQ code indices (.npy int32 [N, h, w] or [N], as encode writes them) to PNGs.",
                 "Writes OUTPUT/image_00000.png, image_00001.png, ..."})
 final class DecodeCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--model", required = true, description = "a checkpoint written by train")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOptions model;
     @Option(names = "--codes", required = true, description = "the .npy file of code indices")
     Path codes;
     @Option(names = "--output", required = true, description = "the folder to write PNGs into")
     Path output;
-    @picocli.CommandLine.ArgGroup(exclusive = false)
-    ModelFiles.PyTorchModel pytorch;
-    @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
-    String backend;
 
     @Override
     public Integer call() throws IOException {
@@ -41,8 +37,8 @@ final class DecodeCommand implements java.util.concurrent.Callable<Integer> {
         if (idx.dtype() != DType.I32 || idx.rank() < 1 || idx.dim(0) == 0) {
             throw new Main.UsageError("--codes " + codes + ": expected non-empty int32 codes [N, ...], got " + idx.describe());
         }
-        try (Backend b = ModelFiles.backend(backend)) {
-            Checkpoint.Loaded l = ModelFiles.load(model, b, pytorch);
+        try (Backend b = model.openBackend()) {
+            Checkpoint.Loaded l = model.load(b);
             try (VqAutoencoder m = EncodeCommand.asVq(l); Tensor d = b.ops().upload(idx); Tensor images = decode(m, d)) {
                 float[] px = images.toFloatArray();
                 Files.createDirectories(output);

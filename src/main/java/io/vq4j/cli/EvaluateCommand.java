@@ -28,18 +28,14 @@ import java.util.Map;
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Reconstruction MSE / PSNR (and VQ perplexity, active codes) of a checkpoint over a data split.")
 final class EvaluateCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--model", required = true, description = "a checkpoint written by train")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOptions model;
     @Option(names = "--data", description = "fashion-mnist, synthetic or an image folder (default: ${DEFAULT-VALUE})", defaultValue = "fashion-mnist")
     String data;
     @Option(names = "--split", description = "Fashion-MNIST split: test or train (default: ${DEFAULT-VALUE})", defaultValue = "test")
     String split;
     @Option(names = "--fashion-dir", description = "Fashion-MNIST IDX folder (default: the Debian package's)")
     Path fashionDir;
-    @picocli.CommandLine.ArgGroup(exclusive = false)
-    ModelFiles.PyTorchModel pytorch;
-    @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
-    String backend;
     @Option(names = "--batch", description = "default: ${DEFAULT-VALUE}", defaultValue = "256")
     int batch;
     @Option(names = "--json", description = "also write the numbers to this JSON file")
@@ -47,8 +43,8 @@ final class EvaluateCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (Backend b = ModelFiles.backend(backend)) {
-            Checkpoint.Loaded l = ModelFiles.load(model, b, pytorch);
+        try (Backend b = model.openBackend()) {
+            Checkpoint.Loaded l = model.load(b);
             ModelSpec spec = l.spec();
             Dataset ds = dataset(spec);
             try (Autoencoder m = l.model()) {
@@ -62,13 +58,16 @@ final class EvaluateCommand implements java.util.concurrent.Callable<Integer> {
 
     private Dataset dataset(ModelSpec spec) {
         if (!"fashion-mnist".equals(data)) {
-            return DataSource.open(data, spec.height(), 3072, 0, fashionDir, false);
+            return DataSource.open(data, spec.channels(), spec.height(), 3072, 0, fashionDir, false);
         }
         FashionMnist.Split s = switch (split) {
             case "test" -> FashionMnist.Split.TEST;
             case "train" -> FashionMnist.Split.TRAIN;
             default -> throw new Main.UsageError("--split " + split + ": expected test or train");
         };
+        if (spec.channels() != 1) {
+            throw new Main.UsageError("--data fashion-mnist has 1 channel but the model takes " + spec.channels());
+        }
         try {
             return FashionMnist.open(fashionDir, s, spec.height());
         } catch (IOException | IllegalArgumentException e) {

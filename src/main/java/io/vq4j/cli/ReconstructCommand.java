@@ -17,16 +17,12 @@ import java.util.List;
         description = {"Reconstruct images with a trained model (any kind).",
                 "Writes OUTPUT/<input name>.png for each input image."})
 final class ReconstructCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--model", required = true, description = "a checkpoint written by train")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOptions model;
     @Option(names = "--input", required = true, description = "an image (PNG/JPEG) or a folder of them")
     Path input;
     @Option(names = "--output", required = true, description = "the folder to write PNGs into")
     Path output;
-    @picocli.CommandLine.ArgGroup(exclusive = false)
-    ModelFiles.PyTorchModel pytorch;
-    @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
-    String backend;
     @Option(names = "--batch", description = "images per forward pass (default: ${DEFAULT-VALUE})", defaultValue = "256")
     int batch;
 
@@ -34,8 +30,8 @@ final class ReconstructCommand implements java.util.concurrent.Callable<Integer>
     public Integer call() throws IOException {
         List<Path> files = ModelFiles.inputs(input);
         if (batch < 1) throw new Main.UsageError("--batch must be >= 1, got " + batch);
-        try (Backend b = ModelFiles.backend(backend)) {
-            Checkpoint.Loaded l = ModelFiles.load(model, b, pytorch);
+        try (Backend b = model.openBackend()) {
+            Checkpoint.Loaded l = model.load(b);
             try (Autoencoder m = l.model()) {
                 Files.createDirectories(output);
                 for (int from = 0; from < files.size(); from += batch) {

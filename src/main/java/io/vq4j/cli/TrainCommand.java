@@ -91,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         float wd = weightDecay != null ? weightDecay : opt == TrainConfig.Optimizer.ADAMW ? 0.01f : 0f;
         TrainConfig cfg = parse(() -> new TrainConfig(epochs, maxSteps, batch, opt, lr, wd, sched, valFraction,
                 target == null ? Double.NaN : target, seed, augment, imagesEvery, out));
-        Dataset dataset = DataSource.open(data, size, syntheticCount, seed, fashionDir, failOnBadFile);
+        Dataset dataset = DataSource.open(data, channels, size, syntheticCount, seed, fashionDir, failOnBadFile);
         Backend b;
         try {
             b = Backend.create(backend);

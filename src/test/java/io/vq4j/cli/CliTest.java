@@ -79,6 +79,12 @@ class CliTest {
                 "--data", "synthetic", "--json", dir.resolve("eval.json").toString());
         assertEquals(0, ev.code(), ev.err());
         assertTrue(ev.out().contains("recon_mse") && ev.out().contains("perplexity"), ev.out());
+
+        // a 3-channel model and 1-channel data: one line, exit 2
+        Run mismatch = run("evaluate", "--backend", "cpu", "--model", out.resolve("model.safetensors").toString(),
+                "--data", "fashion-mnist");
+        assertEquals(2, mismatch.code(), mismatch.err());
+        assertTrue(mismatch.err().contains("1 channel but the model takes 3"), mismatch.err());
     }
 
     @Test
