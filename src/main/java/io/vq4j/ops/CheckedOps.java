@@ -31,6 +31,10 @@ public abstract class CheckedOps implements Ops {
     protected abstract GaussianGrads doReparameterizeBackward(Tensor gradZ, Tensor logvar, Tensor eps);
     protected abstract Tensor doKlDivergence(Tensor mu, Tensor logvar, KlReduction reduction);
     protected abstract GaussianGrads doKlBackward(Tensor mu, Tensor logvar, float weight);
+    protected abstract GaussianLatentStep doGaussianLatentForward(Tensor mu, Tensor logvar, long seed, long offset,
+                                                                  KlReduction reduction);
+    protected abstract GaussianGrads doGaussianLatentBackward(Tensor gradZ, Tensor mu, Tensor logvar, long seed, long offset,
+                                                              float klWeight);
 
     // ---- VQ -------------------------------------------------------------------------------
 
@@ -145,6 +149,26 @@ public abstract class CheckedOps implements Ops {
         gaussianPair(mu, "mu", logvar, "logvar");
         finite(weight, "weight");
         return doKlBackward(mu, logvar, weight);
+    }
+
+    @Override
+    public final GaussianLatentStep gaussianLatentForward(Tensor mu, Tensor logvar, long seed, long offset,
+                                                          KlReduction reduction) {
+        gaussianPair(mu, "mu", logvar, "logvar");
+        offset(offset);
+        if (reduction == null) throw new IllegalArgumentException("reduction must not be null");
+        if (mu.rank() < 1) throw new IllegalArgumentException("mu " + mu.shapeString() + " needs a batch dimension");
+        return doGaussianLatentForward(mu, logvar, seed, offset, reduction);
+    }
+
+    @Override
+    public final GaussianGrads gaussianLatentBackward(Tensor gradZ, Tensor mu, Tensor logvar, long seed, long offset,
+                                                      float klWeight) {
+        gaussianPair(gradZ, "gradZ", mu, "mu");
+        gaussianPair(mu, "mu", logvar, "logvar");
+        offset(offset);
+        finite(klWeight, "klWeight");
+        return doGaussianLatentBackward(gradZ, mu, logvar, seed, offset, klWeight);
     }
 
     // ---- the checks -----------------------------------------------------------------------

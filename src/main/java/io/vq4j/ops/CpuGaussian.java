@@ -100,22 +100,85 @@ final class CpuGaussian {
         double[][] partial = new double[chunks][];
         int[] firstSegment = new int[chunks];
         Parallel.forChunks(n, GRAIN, (c, from, to) -> {
-            int s0 = from / segLen, s1 = (to - 1) / segLen;
-            double[] p = new double[s1 - s0 + 1];
-            for (int s = s0; s <= s1; s++) {
-                int a = Math.max(from, s * segLen), e = Math.min(to, (s + 1) * segLen);
-                double acc = 0;
-                for (int i = a; i < e; i++) acc += (double) m[i] * m[i] + (Math.expm1(lv[i]) - lv[i]);
-                p[s - s0] = acc;
-            }
-            partial[c] = p;
-            firstSegment[c] = s0;
+            partial[c] = chunkSums(m, lv, segLen, from, to);
+            firstSegment[c] = from / segLen;
         });
-        for (int c = 0; c < chunks; c++) {
+        return combine(sums, partial, firstSegment);
+    }
+
+    /** One chunk's partial per segment it touches (segments from / segLen .. (to - 1) / segLen), each in order. */
+    private static double[] chunkSums(float[] m, float[] lv, int segLen, int from, int to) {
+        int s0 = from / segLen, s1 = (to - 1) / segLen;
+        double[] p = new double[s1 - s0 + 1];
+        for (int s = s0; s <= s1; s++) {
+            int a = Math.max(from, s * segLen), e = Math.min(to, (s + 1) * segLen);
+            double acc = 0;
+            for (int i = a; i < e; i++) acc += (double) m[i] * m[i] + (Math.expm1(lv[i]) - lv[i]);
+            p[s - s0] = acc;
+        }
+        return p;
+    }
+
+    /** Adds the chunks' partials into {@code sums} in chunk order (deterministic); returns {@code sums}. */
+    private static double[] combine(double[] sums, double[][] partial, int[] firstSegment) {
+        for (int c = 0; c < partial.length; c++) {
             double[] p = partial[c];
             for (int j = 0; j < p.length; j++) sums[firstSegment[c] + j] += p[j];
         }
         return sums;
+    }
+
+    /**
+     * z as {@link #reparameterize} and the KL as {@link #klDivergence}, in one pass: each chunk draws
+     * its noise into z's range, turns it into the sample, and sums its KL terms while mu and logvar
+     * are in cache. The chunks are those of {@link #segmentSums}, so the KL has the same bits.
+     */
+    static GaussianLatentStep gaussianLatentForward(Tensor mu, Tensor logvar, long seed, long offset, KlReduction reduction) {
+        float[] m = mu.hostFloats(), lv = logvar.hostFloats();
+        int n = m.length, b = mu.dim(0);
+        boolean perSample = reduction == KlReduction.PER_SAMPLE;
+        int segments = perSample ? b : 1;
+        float[] z = new float[n];
+        double[] sums = new double[segments];
+        if (n > 0 && segments > 0) {
+            int segLen = n / segments;
+            int chunks = Parallel.chunkCount(n, GRAIN);
+            double[][] partial = new double[chunks][];
+            int[] firstSegment = new int[chunks];
+            Parallel.forChunks(n, GRAIN, (c, from, to) -> {
+                Philox.normals(seed, offset, from, z, from, to - from);
+                for (int i = from; i < to; i++) z[i] = (float) (m[i] + Math.exp(0.5 * lv[i]) * z[i]);
+                partial[c] = chunkSums(m, lv, segLen, from, to);
+                firstSegment[c] = from / segLen;
+            });
+            combine(sums, partial, firstSegment);
+        }
+        double scale = klScale(reduction, b);
+        float[] kl = new float[segments];
+        for (int s = 0; s < segments; s++) kl[s] = (float) (sums[s] * scale);
+        return new GaussianLatentStep(Tensor.of(z, mu.shape()), Tensor.of(kl, perSample ? new int[] {b} : new int[] {1}));
+    }
+
+    /**
+     * reparameterizeBackward(gradZ, logvar, seed, offset) + klBackward(mu, logvar, klWeight) in one
+     * pass: each path rounded to float as there, then one float addition, so the result has the
+     * bits of the composition.
+     */
+    static GaussianGrads gaussianLatentBackward(Tensor gradZ, Tensor mu, Tensor logvar, long seed, long offset,
+                                                float klWeight) {
+        float[] g = gradZ.hostFloats(), m = mu.hostFloats(), lv = logvar.hostFloats();
+        float[] dMu = new float[g.length], dLogvar = new float[g.length];
+        double half = 0.5 * klWeight;
+        Parallel.forRange(g.length, GRAIN, (from, to) -> {
+            Philox.normals(seed, offset, from, dLogvar, from, to - from); // eps, replaced by the gradient below
+            for (int i = from; i < to; i++) dMu[i] = g[i] + klWeight * m[i];
+            for (int i = from; i < to; i++) {
+                float rep = (float) ((double) g[i] * dLogvar[i] * 0.5 * Math.exp(0.5 * lv[i]));
+                dLogvar[i] = rep + (float) (half * Math.expm1(lv[i]));
+            }
+        });
+        int[] shape = mu.shape();
+        return new GaussianGrads(Tensor.of(dMu, shape), Tensor.of(dLogvar, shape));
     }
 
     static GaussianGrads klBackward(Tensor mu, Tensor logvar, float weight) {

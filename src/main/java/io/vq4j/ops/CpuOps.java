@@ -83,4 +83,14 @@ public final class CpuOps extends CheckedOps {
     @Override protected GaussianGrads doKlBackward(Tensor mu, Tensor logvar, float weight) {
         return CpuGaussian.klBackward(mu, logvar, weight);
     }
+
+    @Override protected GaussianLatentStep doGaussianLatentForward(Tensor mu, Tensor logvar, long seed, long offset,
+                                                                   KlReduction reduction) {
+        return CpuGaussian.gaussianLatentForward(mu, logvar, seed, offset, reduction);
+    }
+
+    @Override protected GaussianGrads doGaussianLatentBackward(Tensor gradZ, Tensor mu, Tensor logvar, long seed, long offset,
+                                                               float klWeight) {
+        return CpuGaussian.gaussianLatentBackward(gradZ, mu, logvar, seed, offset, klWeight);
+    }
 }

@@ -2,6 +2,7 @@ package io.vq4j.ops;
 
 import io.vq4j.cuda.Cuda;
 import io.vq4j.cuda.DeviceBuffer;
+import io.vq4j.cuda.kernels.GaussianFusedKernels;
 import io.vq4j.cuda.kernels.GaussianKernels;
 import io.vq4j.cuda.kernels.GaussianKlKernels;
 import io.vq4j.cuda.kernels.GaussianKlKernels.KlPlan;
@@ -104,6 +105,60 @@ final class CudaGaussian {
             dLogvar = ops.empty(DType.F32, mu.shape());
             GaussianKlKernels.backward(ops.runtime(), new GaussianKlKernels.KlBackwardParams(
                     dMu.deviceBuffer(), dLogvar.deviceBuffer(), mu.deviceBuffer(), logvar.deviceBuffer(), mu.numel(), weight));
+            return new GaussianGrads(dMu, dLogvar);
+        } catch (Throwable t) {
+            throw closeAll(t, dMu, dLogvar);
+        }
+    }
+
+    /** z and the KL in one pass (gaussian_fused_forward_f32), then the KL finish pass when the plan needs one. */
+    static GaussianLatentStep gaussianLatentForward(CudaOps ops, Tensor mu, Tensor logvar, long seed, long offset,
+                                                    KlReduction reduction) {
+        int b = mu.dim(0);
+        long n = mu.numel();
+        boolean perSample = reduction == KlReduction.PER_SAMPLE;
+        long segments = perSample ? b : 1;
+        double outScale = CpuGaussian.klScale(reduction, b);
+        Tensor z = null, kl = null;
+        try {
+            z = ops.empty(DType.F32, mu.shape());
+            kl = ops.empty(DType.F32, perSample ? new int[] {b} : new int[] {1});
+            if (n == 0) {
+                // As klDivergence: empty sums are 0 (MEAN over B = 0 is NaN); z is empty.
+                if (kl.numel() > 0) kl.deviceBuffer().fill32(Float.floatToRawIntBits((float) (0.0 * outScale)));
+                return new GaussianLatentStep(z, kl);
+            }
+            Cuda.Runtime rt = ops.runtime();
+            KlPlan plan = KlPlan.of(n, segments);
+            if (!plan.needsPartials()) {
+                GaussianFusedKernels.forward(rt, new GaussianFusedKernels.FusedForwardParams(
+                        z.deviceBuffer(), null, kl.deviceBuffer(), mu.deviceBuffer(), logvar.deviceBuffer(),
+                        plan, outScale, seed, offset));
+                return new GaussianLatentStep(z, kl);
+            }
+            // Closing the scratch queues a stream-ordered free, after the two kernels that use it.
+            try (DeviceBuffer partial = new DeviceBuffer(rt.stream(), plan.partialBytes())) {
+                GaussianFusedKernels.forward(rt, new GaussianFusedKernels.FusedForwardParams(
+                        z.deviceBuffer(), partial, null, mu.deviceBuffer(), logvar.deviceBuffer(),
+                        plan, outScale, seed, offset));
+                GaussianKlKernels.finish(rt, new GaussianKlKernels.KlFinishParams(
+                        kl.deviceBuffer(), partial, plan, outScale));
+            }
+            return new GaussianLatentStep(z, kl);
+        } catch (Throwable t) {
+            throw closeAll(t, z, kl);
+        }
+    }
+
+    static GaussianGrads gaussianLatentBackward(CudaOps ops, Tensor gradZ, Tensor mu, Tensor logvar, long seed,
+                                                long offset, float klWeight) {
+        Tensor dMu = null, dLogvar = null;
+        try {
+            dMu = ops.empty(DType.F32, mu.shape());
+            dLogvar = ops.empty(DType.F32, mu.shape());
+            GaussianFusedKernels.backward(ops.runtime(), new GaussianFusedKernels.FusedBackwardParams(
+                    dMu.deviceBuffer(), dLogvar.deviceBuffer(), gradZ.deviceBuffer(), mu.deviceBuffer(),
+                    logvar.deviceBuffer(), mu.numel(), klWeight, seed, offset));
             return new GaussianGrads(dMu, dLogvar);
         } catch (Throwable t) {
             throw closeAll(t, dMu, dLogvar);

@@ -123,4 +123,14 @@ public final class CudaOps extends CheckedOps {
     @Override protected GaussianGrads doKlBackward(Tensor mu, Tensor logvar, float weight) {
         return CudaGaussian.klBackward(this, mu, logvar, weight);
     }
+
+    @Override protected GaussianLatentStep doGaussianLatentForward(Tensor mu, Tensor logvar, long seed, long offset,
+                                                                   KlReduction reduction) {
+        return CudaGaussian.gaussianLatentForward(this, mu, logvar, seed, offset, reduction);
+    }
+
+    @Override protected GaussianGrads doGaussianLatentBackward(Tensor gradZ, Tensor mu, Tensor logvar, long seed, long offset,
+                                                               float klWeight) {
+        return CudaGaussian.gaussianLatentBackward(this, gradZ, mu, logvar, seed, offset, klWeight);
+    }
 }

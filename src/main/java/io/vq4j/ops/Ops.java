@@ -132,6 +132,22 @@ public interface Ops extends AutoCloseable {
      */
     GaussianGrads klBackward(Tensor mu, Tensor logvar, float weight);
 
+    /**
+     * One VAE latent step forward in one pass over mu and logvar: {@code z} as
+     * {@link #reparameterize}{@code (mu, logvar, seed, offset, false)} and {@code kl} as
+     * {@link #klDivergence}{@code (mu, logvar, reduction)}, to float rounding.
+     */
+    GaussianLatentStep gaussianLatentForward(Tensor mu, Tensor logvar, long seed, long offset, KlReduction reduction);
+
+    /**
+     * Backward of {@link #gaussianLatentForward} for loss = f(z) + klWeight * KL, in one pass:
+     * {@code dMu = gradZ + klWeight * mu},
+     * {@code dLogvar = gradZ * eps * exp(logvar / 2) / 2 + klWeight * (exp(logvar) - 1) / 2}, eps
+     * regenerated from (seed, offset); the sum of {@link #reparameterizeBackward}{@code (gradZ, logvar, seed, offset)}
+     * and {@link #klBackward}{@code (mu, logvar, klWeight)}.
+     */
+    GaussianGrads gaussianLatentBackward(Tensor gradZ, Tensor mu, Tensor logvar, long seed, long offset, float klWeight);
+
     /** Frees this backend's own resources (not the tensors it returned). Idempotent. */
     @Override
     void close();
