@@ -3,6 +3,7 @@ package io.vq4j.bench;
 import io.vq4j.ops.CudaOps;
 import io.vq4j.ops.DType;
 import io.vq4j.ops.GaussianGrads;
+import io.vq4j.ops.GaussianLatentStep;
 import io.vq4j.ops.KlReduction;
 import io.vq4j.ops.Reparameterized;
 import io.vq4j.ops.Tensor;
@@ -53,6 +54,28 @@ final class GaussianCases {
                 Tensor[] t = sets.get(i);
                 fwdBwd(gpu, t[0], t[1], ones, i);
             });
+        }
+    }
+
+    /** The same latent step through the two fused ops (gaussian_fused.cu), on the same inputs. */
+    static Row reparamKlFwdBwdFused(BenchContext c, Workload w, int n) {
+        CudaOps gpu = c.gpu();
+        try (Tensor ones = gpu.empty(DType.F32, n); DeviceSets sets = muLogvar(c, w, n)) {
+            ones.deviceBuffer().fill32(Float.floatToRawIntBits(1f));
+            Tensor[] t0 = sets.get(0);
+            Check check = GaussianChecks.fused(gpu, c.cpu(), t0[0], t0[1], ones, n, 42, 0);
+            return c.timed(w, sets.size(), check, null, i -> {
+                Tensor[] t = sets.get(i);
+                fusedFwdBwd(gpu, t[0], t[1], ones, i);
+            });
+        }
+    }
+
+    @SuppressWarnings("try") // the results only need to exist, then be closed
+    private static void fusedFwdBwd(CudaOps gpu, Tensor mu, Tensor logvar, Tensor ones, long seed) {
+        try (GaussianLatentStep f = gpu.gaussianLatentForward(mu, logvar, seed, 0, KlReduction.SUM);
+             GaussianGrads g = gpu.gaussianLatentBackward(ones, mu, logvar, seed, 0, 1f)) {
+            // nothing to read: the work is queued, and closing frees the results stream-ordered
         }
     }
 

@@ -2,6 +2,7 @@ package io.vq4j.bench;
 
 import io.vq4j.ops.CpuOps;
 import io.vq4j.ops.GaussianGrads;
+import io.vq4j.ops.GaussianLatentStep;
 import io.vq4j.ops.KlReduction;
 import io.vq4j.ops.Ops;
 import io.vq4j.ops.Reparameterized;
@@ -90,6 +91,41 @@ final class GaussianChecks {
                     .and(new Errors("reparam dLogvar").addAll(0, rLv, crLv, 1e-5, 1e-6 * Errors.maxAbs(crLv)).check())
                     .and(new Errors("kl dMu").addAll(0, kMu, k.dMu().hostFloats(), 1e-6, 0).check())
                     .and(new Errors("kl dLogvar").addAll(0, kLv, ckLv, 1e-5, 1e-6 * Errors.maxAbs(ckLv)).check());
+        }
+    }
+
+    /**
+     * The fused latent step (gaussianLatentForward SUM, gaussianLatentBackward with gradZ = ones,
+     * weight 1) against its CPU twin: z and both gradients on a head slice, the KL over all n.
+     */
+    static Check fused(Ops gpu, CpuOps cpu, Tensor mu, Tensor logvar, Tensor ones, int n, long seed, long offset) {
+        int m = Math.min(n, SLICE);
+        float[] muH = Slices.floats(mu, 0, m), lvH = Slices.floats(logvar, 0, m), onesH = new float[m];
+        Arrays.fill(onesH, 1f);
+        float[] z, dMu, dLv;
+        float kl;
+        try (GaussianLatentStep f = gpu.gaussianLatentForward(mu, logvar, seed, offset, KlReduction.SUM);
+             GaussianGrads g = gpu.gaussianLatentBackward(ones, mu, logvar, seed, offset, 1f)) {
+            z = Slices.floats(f.z(), 0, m);
+            kl = f.kl().item();
+            dMu = Slices.floats(g.dMu(), 0, m);
+            dLv = Slices.floats(g.dLogvar(), 0, m);
+        }
+        float klRef;
+        try (GaussianLatentStep c = cpu.gaussianLatentForward(Tensor.of(mu.toFloatArray(), n), Tensor.of(logvar.toFloatArray(), n),
+                seed, offset, KlReduction.SUM)) {
+            klRef = c.kl().item();
+        }
+        Errors k = new Errors("fused kl sum vs cpu twin");
+        k.add(0, kl, klRef, 1e-5 * Math.abs(klRef));
+        try (GaussianLatentStep c = cpu.gaussianLatentForward(Tensor.of(muH, m), Tensor.of(lvH, m), seed, offset, KlReduction.SUM);
+             GaussianGrads g = cpu.gaussianLatentBackward(Tensor.of(onesH, m), Tensor.of(muH, m), Tensor.of(lvH, m), seed, offset, 1f)) {
+            float[] zRef = c.z().hostFloats(), lvRef = g.dLogvar().hostFloats();
+            Errors ez = new Errors("fused z head vs cpu twin");
+            for (int i = 0; i < m; i++) ez.add(i, z[i], zRef[i], zTol(muH[i], lvH[i], zRef[i]));
+            return ez.check().and(k.check())
+                    .and(new Errors("fused dMu").addAll(0, dMu, g.dMu().hostFloats(), 1e-6, 1e-7).check())
+                    .and(new Errors("fused dLogvar").addAll(0, dLv, lvRef, 1e-5, 1e-6 * Errors.maxAbs(lvRef)).check());
         }
     }
 }

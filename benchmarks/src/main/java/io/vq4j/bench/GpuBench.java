@@ -132,6 +132,8 @@ public final class GpuBench {
         int n = (64 << 20) / scale;
         cases.add(new Case(Workload.kl(n), (c, w) -> GaussianCases.klSum(c, w, n)));
         cases.add(new Case(Workload.reparamKlFwdBwd(n), (c, w) -> GaussianCases.reparamKlFwdBwd(c, w, n)));
+        // not in bench_ops.py: the same step through the two fused ops
+        cases.add(new Case(Workload.reparamKlFwdBwdFused(n), (c, w) -> GaussianCases.reparamKlFwdBwdFused(c, w, n)));
         int qn = 524288 / scale, qd = 64, qk = 512;
         cases.add(new Case(Workload.quantizerFwdBwd(qn, qd, qk),
                 (c, w) -> VqCases.quantizerFwdBwd(c, w, qn, qd, qk, false)));

@@ -31,6 +31,11 @@ record Workload(String op, String shape, long bytes, double flops) {
         return new Workload("reparam+kl fwd+bwd", "n=" + n, 24L * n, 0);
     }
 
+    /** The same step through the fused ops, with the same accounting (not in bench_ops.py). */
+    static Workload reparamKlFwdBwdFused(long n) {
+        return new Workload("reparam+kl fwd+bwd fused", "n=" + n, 24L * n, 0);
+    }
+
     /** bench_ops.py's count for the quantizer forward and backward: 5 passes over N*D, the codebook twice. */
     static Workload quantizerFwdBwd(int n, int d, int k) {
         return quantizerFwdBwd("quantizer fwd+bwd", n, d, k);

@@ -23,6 +23,8 @@ class WorkloadTest {
         assertEquals(8L * (64 << 20), Workload.kl(64 << 20).bytes());
         assertEquals("reparam+kl fwd+bwd", Workload.reparamKlFwdBwd(8).op());
         assertEquals(24L * 8, Workload.reparamKlFwdBwd(8).bytes());
+        assertEquals("reparam+kl fwd+bwd fused", Workload.reparamKlFwdBwdFused(8).op());
+        assertEquals(Workload.reparamKlFwdBwd(8).bytes(), Workload.reparamKlFwdBwdFused(8).bytes());
     }
 
     @Test
