@@ -34,33 +34,31 @@ final class EncodeCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<Path> files = ModelFiles.inputs(input);
-        if (batch < 1) throw new Main.UsageError("--batch must be >= 1, got " + batch);
         try (Backend b = model.openBackend()) {
             Checkpoint.Loaded l = model.load(b);
             try (VqAutoencoder m = asVq(l)) {
-                int[] all = null;
-                int[] gridShape = null;
-                int done = 0;
-                for (int from = 0; from < files.size(); from += batch) {
-                    List<Path> part = files.subList(from, Math.min(files.size(), from + batch));
-                    try (Tensor x = b.ops().upload(ModelFiles.batch(part, l.spec())); Tensor idx = m.encode(x)) {
+                int[][] all = {null};
+                int[][] gridShape = {null};
+                int[] done = {0};
+                ModelFiles.inBatches(files, batch, l.spec(), b, (part, x) -> {
+                    try (Tensor idx = m.encode(x)) {
                         int[] codes = idx.toIntArray();
                         int per = codes.length / part.size();
-                        if (all == null) {
-                            all = new int[files.size() * per];
+                        if (all[0] == null) {
+                            all[0] = new int[files.size() * per];
                             int[] s = idx.shape();
-                            gridShape = java.util.Arrays.copyOfRange(s, 1, s.length);
+                            gridShape[0] = java.util.Arrays.copyOfRange(s, 1, s.length);
                         }
-                        System.arraycopy(codes, 0, all, done * per, codes.length);
-                        done += part.size();
+                        System.arraycopy(codes, 0, all[0], done[0] * per, codes.length);
+                        done[0] += part.size();
                     }
-                }
-                int[] shape = new int[1 + gridShape.length];
+                });
+                int[] shape = new int[1 + gridShape[0].length];
                 shape[0] = files.size();
-                System.arraycopy(gridShape, 0, shape, 1, gridShape.length);
+                System.arraycopy(gridShape[0], 0, shape, 1, gridShape[0].length);
                 Path parent = output.toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
-                Npy.write(output, Tensor.ofInts(all, shape));
+                Npy.write(output, Tensor.ofInts(all[0], shape));
                 Files.write(Path.of(output + ".files.txt"), files.stream().map(Path::toString).toList());
                 System.out.println("wrote " + output + " (int32 " + java.util.Arrays.toString(shape) + ") and " + output + ".files.txt");
             }

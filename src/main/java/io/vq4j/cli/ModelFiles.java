@@ -77,6 +77,23 @@ final class ModelFiles {
         }
     }
 
+    /** What runs on each batch of input images: the files and the batch, already on the backend. */
+    interface BatchBody {
+        void accept(List<Path> files, Tensor x) throws IOException;
+    }
+
+    /** Reads {@code files} in batches of {@code batch}, uploads each, runs {@code body}, frees it. */
+    static void inBatches(List<Path> files, int batch, ModelSpec spec, io.vq4j.nn.Backend b, BatchBody body)
+            throws IOException {
+        if (batch < 1) throw new Main.UsageError("--batch must be >= 1, got " + batch);
+        for (int from = 0; from < files.size(); from += batch) {
+            List<Path> part = files.subList(from, Math.min(files.size(), from + batch));
+            try (Tensor x = b.ops().upload(batch(part, spec))) {
+                body.accept(part, x);
+            }
+        }
+    }
+
     /** Reads {@code files} as one batch in the model's input shape and range. */
     static Tensor batch(List<Path> files, ModelSpec spec) {
         int per = spec.channels() * spec.height() * spec.width();

@@ -29,21 +29,19 @@ final class ReconstructCommand implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws IOException {
         List<Path> files = ModelFiles.inputs(input);
-        if (batch < 1) throw new Main.UsageError("--batch must be >= 1, got " + batch);
         try (Backend b = model.openBackend()) {
             Checkpoint.Loaded l = model.load(b);
             try (Autoencoder m = l.model()) {
                 Files.createDirectories(output);
-                for (int from = 0; from < files.size(); from += batch) {
-                    List<Path> part = files.subList(from, Math.min(files.size(), from + batch));
-                    try (Tensor x = b.ops().upload(ModelFiles.batch(part, l.spec())); Tensor r = m.reconstruct(x)) {
+                ModelFiles.inBatches(files, batch, l.spec(), b, (part, x) -> {
+                    try (Tensor r = m.reconstruct(x)) {
                         float[] px = r.toFloatArray();
                         for (int i = 0; i < part.size(); i++) {
                             String name = part.get(i).getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".png";
                             ModelFiles.writeImage(output.resolve(name), px, i, l.spec());
                         }
                     }
-                }
+                });
                 System.out.println("wrote " + files.size() + " reconstructions to " + output);
             }
         }
