@@ -9,7 +9,8 @@ import java.lang.foreign.SymbolLookup;
 /**
  * Entry point to the GPU: says whether CUDA can be used here (and if not, why), and holds the
  * process-wide device state: the primary context of device 0 (or {@code -Dvq4j.cuda.device=N}),
- * its kernels module and a default stream. Initialised lazily, once; the reason for
+ * its kernels module and a default stream. The device's memory pool keeps freed memory for reuse
+ * ({@code -Dvq4j.cuda.pool=release} gives it back at each synchronization instead). Initialised lazily, once; the reason for
  * unavailability is computed once and never throws.
  */
 public final class Cuda {
@@ -91,6 +92,11 @@ public final class Cuda {
         CudaCheck.check(JCudaDriver.cuDriverGetVersion(driver), "cuDriverGetVersion");
         CudaContext ctx = new CudaContext(ordinal);
         try {
+            // Ops allocate their outputs from the stream-ordered pool (cuMemAllocAsync). By default the
+            // pool returns freed memory to the driver at every synchronization, so each training step or
+            // request would map memory again; keep it instead, as PyTorch's caching allocator does.
+            // -Dvq4j.cuda.pool=release restores the driver's default.
+            if (!"release".equals(System.getProperty("vq4j.cuda.pool"))) MemoryPool.keepMemory(ctx);
             KernelModule module = new KernelModule(ctx, image);
             CudaStream stream = ctx.newStream();
             return new Runtime(ctx, module, stream, driver[0]);
