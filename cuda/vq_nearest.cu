@@ -35,7 +35,8 @@
 //    cost D FMAs per pair, not 16; codes past K and vectors past N are zero-filled and ignored.
 //
 // 3. vq_nearest_finalize: one thread per vector: the lexicographic minimum over the splits
-//    (fixed order), the index, and, if asked, the reported distance recomputed exactly as
+//    (fixed order), the index, if asked the chosen row copied to zq (z's layout; the fused
+//    nearestQuantize), and, if asked, the reported distance recomputed exactly as
 //    sum_c (z_c - e_c)^2 in fp32 in ascending c without FMA contraction (__fmul_rn/__fadd_rn),
 //    the same operations in the same order as the CPU twin, so both report the same bits for the
 //    same code. Napkin: reads N*D*4 (z) + N*D*4 (the chosen rows, from L2) bytes, 3*N*D FLOPs.
@@ -61,6 +62,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include "vq_nearest_common.cuh"
 
 #define VQN_BM 128       // z vectors per block
 #define VQN_BN 64        // codes per code tile
@@ -69,7 +71,6 @@
 #define VQN_TN 4         // codes per thread
 #define VQN_THREADS 256  // (VQN_BM / VQN_TM) * (VQN_BN / VQN_TN)
 #define VQN_PAD 4        // keeps rows 16-byte aligned for float4 reads
-#define VQN_NONE 0x7fffffff
 
 static_assert((VQN_BM / VQN_TM) * (VQN_BN / VQN_TN) == VQN_THREADS, "thread tile must cover the block tile");
 static_assert(VQN_BM * VQN_BK == VQN_THREADS * 8, "the z loader moves 8 floats per thread");
@@ -83,17 +84,9 @@ vq_nearest_codebook_norms(const float* __restrict__ e, float* __restrict__ norms
     const int lane = threadIdx.x & 31;
     const long long row = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (row >= k) return;  // whole warps leave together: row is warp-uniform
-    const float* er = e + row * d;
-    float acc = 0.f;
-    bool bad = false;
-    for (int c = lane; c < d; c += 32) {
-        float v = er[c];
-        bad |= !isfinite(v);
-        acc = fmaf(v, v, acc);
-    }
-#pragma unroll
-    for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-    if (__any_sync(0xffffffffu, bad) && lane == 0) atomicMin(&status[0], (int)row);
+    bool bad;
+    const float acc = vq_nearest_row_norm_warp(e + row * d, d, lane, &bad);
+    if (bad && lane == 0) atomicMin(&status[0], (int)row);
     if (lane == 0) norms[row] = acc;
 }
 
@@ -303,7 +296,7 @@ vq_nearest_argmin(const float* __restrict__ z, const float* __restrict__ e, cons
 extern "C" __global__ void __launch_bounds__(256)
 vq_nearest_finalize(const float* __restrict__ z, const float* __restrict__ e,
                     const float* __restrict__ part_val, const int* __restrict__ part_idx,
-                    int* __restrict__ indices, float* __restrict__ distances,
+                    int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
                     int n, int spatial, int d, int k, int splits) {
     const long long nn = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (nn >= n) return;
@@ -326,5 +319,10 @@ vq_nearest_finalize(const float* __restrict__ z, const float* __restrict__ e,
             acc = __fadd_rn(acc, __fmul_rn(t, t));
         }
         distances[nn] = acc;
+    }
+    if (zq != nullptr) {  // the fused nearest + gather: zq in z's layout
+        const float* ek = e + (long long)id * d;
+        float* out = zq + vq_nearest_zbase(nn, spatial, d);
+        for (int c = 0; c < d; ++c) out[(long long)c * spatial] = ek[c];
     }
 }

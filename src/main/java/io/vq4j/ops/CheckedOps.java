@@ -16,6 +16,7 @@ public abstract class CheckedOps implements Ops {
     protected abstract boolean holds(Tensor t);
 
     protected abstract NearestCode doNearestCode(VqLayout g, Tensor z, Tensor codebook, boolean withDistances);
+    protected abstract NearestQuantized doNearestQuantize(VqLayout g, Tensor z, Tensor codebook);
     protected abstract Quantized doQuantize(VqLayout g, Tensor z, Tensor codebook, Tensor indices);
     protected abstract VqGrads doVqBackward(VqLayout g, Tensor gradOut, Tensor z, Tensor codebook, Tensor indices,
                                             float beta, boolean deterministic);
@@ -41,6 +42,11 @@ public abstract class CheckedOps implements Ops {
     @Override
     public final NearestCode nearestCode(Tensor z, Tensor codebook, boolean withDistances) {
         return doNearestCode(vq(z, codebook), z, codebook, withDistances);
+    }
+
+    @Override
+    public final NearestQuantized nearestQuantize(Tensor z, Tensor codebook) {
+        return doNearestQuantize(vq(z, codebook), z, codebook);
     }
 
     @Override

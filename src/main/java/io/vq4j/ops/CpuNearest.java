@@ -187,6 +187,30 @@ final class CpuNearest {
         }
     }
 
+    // ---- nearestQuantize -----------------------------------------------------------------------
+
+    /** nearestCode without distances, then zq = e[idx] in z's layout (the CUDA op fuses the two). */
+    static NearestQuantized nearestQuantize(VqLayout g, Tensor z, Tensor codebook) {
+        NearestCode nc = nearestCode(g, z, codebook, false);
+        int[] idx = nc.indices().hostInts();
+        float[] ef = codebook.hostFloats();
+        float[] zq = new float[z.hostFloats().length];
+        final int d = g.d(), sp = g.spatial();
+        if (sp == 1) {
+            Parallel.forRange((int) g.n(), Math.max(1, 32768 / d), (from, to) -> {
+                for (int v = from; v < to; v++) System.arraycopy(ef, idx[v] * d, zq, v * d, d);
+            });
+        } else {
+            Parallel.forRange(g.batch() * d, Math.max(1, 32768 / sp), (from, to) -> {
+                for (int p = from; p < to; p++) {
+                    int b = p / d, c = p - b * d, off = p * sp, nb = b * sp;
+                    for (int s = 0; s < sp; s++) zq[off + s] = ef[idx[nb + s] * d + c];
+                }
+            });
+        }
+        return new NearestQuantized(nc.indices(), Tensor.of(zq, z.shape()));
+    }
+
     // ---- quantize -----------------------------------------------------------------------------
 
     static Quantized quantize(VqLayout g, Tensor z, Tensor codebook, Tensor indices) {

@@ -33,6 +33,10 @@ public final class CpuOps extends CheckedOps {
         return CpuNearest.nearestCode(g, z, codebook, withDistances);
     }
 
+    @Override protected NearestQuantized doNearestQuantize(VqLayout g, Tensor z, Tensor codebook) {
+        return CpuNearest.nearestQuantize(g, z, codebook);
+    }
+
     @Override protected Quantized doQuantize(VqLayout g, Tensor z, Tensor codebook, Tensor indices) {
         return CpuNearest.quantize(g, z, codebook, indices);
     }

@@ -12,6 +12,7 @@ import io.vq4j.cuda.DeviceBuffer;
 public final class CudaOps extends CheckedOps {
     private final Cuda.Runtime rt;
     private volatile boolean closed;
+    private volatile NearestSearch nearestSearch = NearestSearch.fromProperty();
 
     /** Throws {@link IllegalStateException} with the reason when CUDA is not available. */
     public CudaOps() {
@@ -25,6 +26,15 @@ public final class CudaOps extends CheckedOps {
     }
 
     @Override public String name() { return "cuda"; }
+
+    /** The nearest-code search this backend runs (default: {@code -Dvq4j.nearest}, else AUTO). */
+    public NearestSearch nearestSearch() { return nearestSearch; }
+
+    /** Picks the nearest-code search; every search returns the same indices (see {@link NearestSearch}). */
+    public void nearestSearch(NearestSearch search) {
+        if (search == null) throw new IllegalArgumentException("search must not be null");
+        nearestSearch = search;
+    }
 
     @Override protected boolean holds(Tensor t) { return t.isOnDevice(); }
 
@@ -71,6 +81,10 @@ public final class CudaOps extends CheckedOps {
 
     @Override protected NearestCode doNearestCode(VqLayout g, Tensor z, Tensor codebook, boolean withDistances) {
         return CudaNearest.nearestCode(this, g, z, codebook, withDistances);
+    }
+
+    @Override protected NearestQuantized doNearestQuantize(VqLayout g, Tensor z, Tensor codebook) {
+        return CudaNearest.nearestQuantize(this, g, z, codebook);
     }
 
     @Override protected Quantized doQuantize(VqLayout g, Tensor z, Tensor codebook, Tensor indices) {

@@ -50,6 +50,14 @@ public interface Ops extends AutoCloseable {
     NearestCode nearestCode(Tensor z, Tensor codebook, boolean withDistances);
 
     /**
+     * {@link #nearestCode} and the gather {@code zq = e[idx]} (z's layout) in one op: what an
+     * inference-time quantizer needs, without the straight-through output and losses of
+     * {@link #quantize}. The indices are those of {@code nearestCode(z, codebook, false)}, and zq
+     * equals {@code quantize(z, codebook, indices).zq()}.
+     */
+    NearestQuantized nearestQuantize(Tensor z, Tensor codebook);
+
+    /**
      * Gathers {@code zq = e[idx]} and the straight-through output {@code z + (zq - z)} in z's
      * layout, and the losses {@code [codebookLoss, commitmentLoss]}, both {@code mean((z - zq)^2)}
      * over the N*D elements, in the same pass.

@@ -81,19 +81,20 @@ public final class NearestKernels {
     }
 
     /**
-     * Reduces the splits into {@code indices} [N] and, when {@code distances} is not null, writes
-     * the exact fp32 {@code sum_c (z - e)^2} of the chosen code.
+     * Reduces the splits into {@code indices} [N]; when {@code distances} is not null, writes
+     * the exact fp32 {@code sum_c (z - e)^2} of the chosen code; when {@code zq} is not null, copies
+     * the chosen row there in z's layout.
      */
     public record FinalizeParams(DeviceBuffer z, DeviceBuffer codebook, DeviceBuffer partValues,
                                  DeviceBuffer partIndices, DeviceBuffer indices, DeviceBuffer distances,
-                                 int n, int spatial, int d, int k, int splits) {}
+                                 DeviceBuffer zq, int n, int spatial, int d, int k, int splits) {}
 
     public static void finalizeResult(KernelModule module, CudaStream stream, FinalizeParams p) {
         int threads = 256;
         KernelLaunch.of(module, "vq_nearest_finalize", stream)
                 .grid((p.n() + (long) threads - 1) / threads).block(threads)
                 .arg(p.z()).arg(p.codebook()).arg(p.partValues()).arg(p.partIndices())
-                .arg(p.indices()).argOrNull(p.distances())
+                .arg(p.indices()).argOrNull(p.distances()).argOrNull(p.zq())
                 .arg(p.n()).arg(p.spatial()).arg(p.d()).arg(p.k()).arg(p.splits())
                 .launch();
     }
