@@ -35,7 +35,9 @@
 //      uncertified vector's n is appended to `list` (atomicAdd on list_count) for kernel 2,
 //      which overwrites its results. Finally the block writes zq (if asked) for its 128 vectors
 //      cooperatively, coalesced in both layouts (the winning rows are hot in L1/L2).
-//    z values are checked for NaN/Inf during the load; the lowest offender goes to status[1].
+//    The z tile is copied with cp.async (all copies in flight together, not a load-then-store
+//    loop per thread) in the same group as the first codebook chunk. z values are checked for
+//    NaN/Inf in the re-rank pass (which reads the whole tile); the lowest offender goes to status[1].
 //
 // 2. vq_nearest_tc_fallback: the listed vectors, exhaustively, in chunks of 16 per block
 //    (grid-stride over chunks; the count is read on the device, so the host never waits): the
@@ -200,40 +202,40 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
     const int tiles = (k - 1) / VQT_BN + 1;
     const long long steps = (long long)tiles * chunks;
 
-    // Start the first codebook chunk now; it lands while z is loaded.
-    vqt_load_e(es, e, k, d, 0, 0, vec4);
-    vqt_cp_async_commit();
-
     if (tid == 0) emax_bits = 0u;
     if (tid < VQT_BM) {
         const long long nn = n0 + tid;
         zbase[tid] = nn < n ? vq_nearest_zbase(nn, spatial, d) : 0;
     }
     __syncthreads();
-    // z tile -> zs, zero past N and past D; rows coalesce along c, channel-first along vectors.
-    if (rows) {
-        for (int i = tid; i < VQT_BM * dp; i += VQT_THREADS) {
-            const int r = i / dp, c = i - r * dp;
+    // z tile -> zs with cp.async (every copy in flight at once; zero past N and past D), together
+    // with the first codebook chunk in one group. Rows coalesce along c (16-byte copies when
+    // D % 4 == 0 and z is aligned), channel-first along vectors. NaN/Inf is looked for later, in
+    // the re-rank pass, which reads every z value of the tile anyway.
+    if (rows && (d & 3) == 0 && (reinterpret_cast<uintptr_t>(z) & 15) == 0) {
+        const int q4 = dp >> 2;
+        for (int q = tid; q < VQT_BM * q4; q += VQT_THREADS) {
+            const int r = q / q4, c = (q - r * q4) * 4;
             const long long nn = n0 + r;
-            float v = 0.f;
-            if (nn < n && c < d) {
-                v = z[nn * d + c];
-                if (!isfinite(v)) atomicMin(&status[1], (int)nn);
-            }
-            zs[r * zst + c] = v;
+            const bool valid = nn < n && c < d;
+            vqt_cp_async16(zs + r * zst + c, valid ? z + nn * d + c : z, valid);
+        }
+    } else if (rows) {
+        for (int q = tid; q < VQT_BM * dp; q += VQT_THREADS) {
+            const int r = q / dp, c = q - r * dp;
+            const long long nn = n0 + r;
+            const bool valid = nn < n && c < d;
+            vqt_cp_async4(zs + r * zst + c, valid ? z + nn * d + c : z, valid);
         }
     } else {
-        for (int i = tid; i < VQT_BM * dp; i += VQT_THREADS) {
-            const int c = i / VQT_BM, r = i - c * VQT_BM;
-            const long long nn = n0 + r;
-            float v = 0.f;
-            if (nn < n && c < d) {
-                v = z[zbase[r] + (long long)c * spatial];
-                if (!isfinite(v)) atomicMin(&status[1], (int)nn);
-            }
-            zs[r * zst + c] = v;
+        for (int q = tid; q < VQT_BM * dp; q += VQT_THREADS) {
+            const int c = q / VQT_BM, r = q - c * VQT_BM;
+            const bool valid = n0 + r < n && c < d;
+            vqt_cp_async4(zs + r * zst + c, valid ? z + zbase[r] + (long long)c * spatial : z, valid);
         }
     }
+    vqt_load_e(es, e, k, d, 0, 0, vec4);
+    vqt_cp_async_commit();
 
     float tv[4][VQT_M];
     int ti[4][VQT_M];
@@ -369,12 +371,16 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
                 dot[j] = 0.f;
             }
             float zz = 0.f;
+            bool bad = false;
+#pragma unroll 4
             for (int c = 0; c < d; ++c) {
                 const float zc = zr[c];
+                bad |= !isfinite(zc);
                 zz = fmaf(zc, zc, zz);
 #pragma unroll
                 for (int j = 0; j < VQT_M; ++j) dot[j] = fmaf(zc, __ldg(ep[j] + c), dot[j]);
             }
+            if (bad) atomicMin(&status[1], (int)nn);
             float bv = INFINITY;
             int bi = VQN_NONE;
 #pragma unroll
@@ -408,11 +414,21 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
     if (zq == nullptr) return;  // uniform over the block
     __syncthreads();
     const int valid = (int)min((long long)VQT_BM, (long long)n - n0);
-    if (rows) {  // the block's rows are one contiguous run of valid * d floats
+    if (rows && vec4 && (reinterpret_cast<uintptr_t>(zq) & 15) == 0) {  // 16-byte copies of the rows
+        float4* out = reinterpret_cast<float4*>(zq + n0 * d);
+        const float4* e4 = reinterpret_cast<const float4*>(e);
+        const int q4 = d >> 2;
+#pragma unroll 4
+        for (int i = tid; i < valid * q4; i += VQT_THREADS) {
+            const int r = i / q4, c = i - r * q4;
+            out[i] = __ldg(e4 + (long long)win[r] * q4 + c);
+        }
+    } else if (rows) {  // the block's rows are one contiguous run of valid * d floats
         float* out = zq + n0 * d;
+#pragma unroll 4
         for (int i = tid; i < valid * d; i += VQT_THREADS) {
             const int r = i / d, c = i - r * d;
-            out[i] = e[(long long)win[r] * d + c];
+            out[i] = __ldg(e + (long long)win[r] * d + c);
         }
     } else {
         for (int i = tid; i < VQT_BM * d; i += VQT_THREADS) {

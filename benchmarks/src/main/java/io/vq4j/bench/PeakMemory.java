@@ -4,15 +4,14 @@ import io.vq4j.cuda.CudaStream;
 import io.vq4j.cuda.DeviceBuffer;
 import io.vq4j.cuda.MemoryPool;
 import io.vq4j.ops.CudaOps;
-import io.vq4j.ops.NearestCode;
-import io.vq4j.ops.Quantized;
+import io.vq4j.ops.NearestQuantized;
 import io.vq4j.ops.Tensor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Peak device memory of one nearestCode + quantize, relative to what the op cannot avoid holding
+ * Peak device memory of one fused nearestQuantize (indices + zq), relative to what the op cannot avoid holding
  * (its inputs and outputs). Method: the high-water mark of the stream-ordered allocator's pool
  * ({@link MemoryPool}, reset just before the call), minus the pool's use before it, gives the bytes
  * the op held at its worst moment (outputs + scratch); outputs alone are the growth of
@@ -38,10 +37,8 @@ final class PeakMemory {
             m.put("memory_method", "unavailable: " + e.getMessage());
             return m;
         }
-        NearestCode nc = gpu.nearestCode(z, codebook, false);
-        Quantized q = null;
+        NearestQuantized q = gpu.nearestQuantize(z, codebook);
         try {
-            q = gpu.quantize(z, codebook, nc.indices());
             stream.synchronize(); // the results stay open: their bytes are the outputs
             long outputs = DeviceBuffer.liveBytes() - live0;
             long held = pool.usedHigh() - base;
@@ -53,11 +50,7 @@ final class PeakMemory {
             m.put("peak_over_io", (double) (inputs + held) / (inputs + outputs));
             return m;
         } finally {
-            try {
-                if (q != null) q.close();
-            } finally {
-                nc.close();
-            }
+            q.close();
         }
     }
 }

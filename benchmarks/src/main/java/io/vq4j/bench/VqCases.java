@@ -7,8 +7,8 @@ import io.vq4j.ops.Tensor;
 import java.util.Map;
 
 /**
- * The timed VQ cases, as bench_ops.py times them: nearestCode + quantize (PyTorch: distance
- * matrix, argmin, gather), and the quantizer's forward + backward (nearestCode + quantize +
+ * The timed VQ cases, as bench_ops.py times them: the fused nearestQuantize (indices and zq;
+ * PyTorch: distance matrix, argmin, gather), and the quantizer's forward + backward (nearestCode + quantize +
  * vqBackward; PyTorch: the reference VectorQuantizer and autograd). Inputs are standard normal
  * (z, and the codebook of nearest+quantize) drawn on the device; every result is closed inside
  * the timed body, as PyTorch's caching allocator gets its blocks back when the outputs die.
@@ -28,11 +28,13 @@ final class VqCases {
             out.add(gpu.standardNormal(200 + s, 0, k, d));
         })) {
             Tensor z0 = sets.get(0)[0], e0 = sets.get(0)[1];
-            Check check = VqChecks.nearestQuantize(gpu, c.cpu(), z0, e0, n, d, k);
+            Check check = VqChecks.nearestQuantize(gpu, c.cpu(), z0, e0, n, d, k)
+                    .and(VqChecks.fusedNearestQuantize(gpu, z0, e0, n, d, k));
             Map<String, Object> memory = PeakMemory.nearestQuantize(gpu, z0, e0);
+            // The fused op: indices and z_q, what PyTorch's side computes (distances, argmin, gather).
             return c.timed(w, sets.size(), check, memory, i -> {
                 Tensor[] t = sets.get(i);
-                forward(gpu, t[0], t[1], null, false);
+                gpu.nearestQuantize(t[0], t[1]).close();
             });
         }
     }

@@ -2,6 +2,7 @@ package io.vq4j.bench;
 
 import io.vq4j.ops.CpuOps;
 import io.vq4j.ops.NearestCode;
+import io.vq4j.ops.NearestQuantized;
 import io.vq4j.ops.Ops;
 import io.vq4j.ops.Quantized;
 import io.vq4j.ops.Tensor;
@@ -77,6 +78,37 @@ final class VqChecks {
         Check c = near.check().and(distOut.check()).and(gather.check()).and(straight.check()).and(lossErr.check());
         return new Check(c.ok(), "rows 0.." + (rows - 1) + ": " + differ + " indices differ from the cpu twin (near-ties); "
                 + c.detail());
+    }
+
+    /**
+     * The fused nearestQuantize against the same backend's nearestCode: every index equal (the
+     * same search runs in both), and on the first {@link #CHECK_ROWS} vectors zq exactly the chosen
+     * codebook rows. Combined with {@link #nearestQuantize}, which holds nearestCode to the CPU
+     * twin and the double distances, this checks the fused op end to end.
+     */
+    static Check fusedNearestQuantize(Ops gpu, Tensor z, Tensor codebook, int n, int d, int k) {
+        int rows = Math.min(n, CHECK_ROWS);
+        float[] e = codebook.toFloatArray();
+        int[] idx, fused;
+        float[] zq;
+        try (NearestCode g = gpu.nearestCode(z, codebook, false)) {
+            idx = g.indices().toIntArray();
+        }
+        try (NearestQuantized q = gpu.nearestQuantize(z, codebook)) {
+            fused = q.indices().toIntArray();
+            zq = Slices.floats(q.zq(), 0, rows * d);
+        }
+        for (int i = 0; i < n; i++) {
+            if (fused[i] != idx[i]) {
+                return Check.fail("nearestQuantize index " + i + " = " + fused[i] + " but nearestCode gives " + idx[i]);
+            }
+        }
+        Errors gather = new Errors("fused zq");
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < d; j++) gather.add((long) r * d + j, zq[r * d + j], e[idx[r] * d + j], 0);
+        }
+        Check c = gather.check();
+        return new Check(c.ok(), "nearestQuantize: all " + n + " indices equal nearestCode's; " + c.detail());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.vq4j.bench;
 import io.vq4j.ops.CpuOps;
 import io.vq4j.ops.GaussianGrads;
 import io.vq4j.ops.NearestCode;
+import io.vq4j.ops.NearestQuantized;
 import io.vq4j.ops.Ops;
 import io.vq4j.ops.Quantized;
 import io.vq4j.ops.Reparameterized;
@@ -57,6 +58,18 @@ class ChecksTest {
         assertTrue(c.detail().contains(" 0 indices differ"), c.detail());
         Check b = backward(cpu, false);
         assertTrue(b.ok(), b.detail());
+    }
+
+    @Test
+    void fusedCheckPassesOnTheTwinAndCatchesAWrongRowOrIndex() {
+        Check ok = VqChecks.fusedNearestQuantize(cpu, z, e, N, D, K);
+        assertTrue(ok.ok(), ok.detail());
+        assertFalse(VqChecks.fusedNearestQuantize(corrupting("nearestQuantize",
+                r -> ((NearestQuantized) r).zq().hostFloats()[5] += 1e-3f), z, e, N, D, K).ok());
+        assertFalse(VqChecks.fusedNearestQuantize(corrupting("nearestQuantize", r -> {
+            int[] idx = ((NearestQuantized) r).indices().hostInts();
+            idx[N - 1] = (idx[N - 1] + 1) % K;
+        }), z, e, N, D, K).ok());
     }
 
     @Test
