@@ -12,10 +12,10 @@
 //    (the host takes this path only when N/128 blocks fill the GPU).
 //    - The block's z tile [128][Dp] (fp32, D zero-padded to Dp = a multiple of 8) is loaded once
 //      into shared memory and stays there; the codebook streams through in chunks of 64 codes x
-//      32 dims, double-buffered with cp.async (16-byte copies when D % 4 == 0, else 4-byte),
+//      64 dims (so D <= 64 is one chunk, one barrier pair, per code tile), double-buffered with cp.async (16-byte copies when D % 4 == 0, else 4-byte),
 //      zero-filled past K and past D.
 //    - Warp w computes a 32 vectors x 32 codes tile (vector group w % 4, code half w / 4) with
-//      mma.sync.m16n8k8 TF32 (2 x 4 mmas per 8 dims, fp32 accumulators). The operands are the raw
+//      mma.sync.m16n8k8 TF32 (2 x 4 mmas per 8 dims, up to 64 mmas per warp per chunk). The operands are the raw
 //      fp32 bits: the tensor core reads the top 19 bits (TF32), i.e. each input is truncated,
 //      relative error < 2^-10 (the bound below allows for truncation or rounding).
 //      Fragment layout (PTX ISA, m16n8k8 .tf32; g = lane / 4, t = lane % 4):
@@ -73,7 +73,7 @@
 //  and this kernel uses the larger, rounder
 //    B = c * (||z||^2 + max_k ||e_k||^2),   c = (1 + 1/16) 2^-9 + (3 Dp + 32) 2^-23,
 //  whose 5% slack on the leading term also covers ||z||^2 being summed in fp32 (relative error
-//  <= D u < 3e-5 for Dp <= 384), max ||e||^2 taken over fp32 norms, and the fp32 evaluation of
+//  <= D u < 3e-5 for Dp <= 320), max ||e||^2 taken over fp32 norms, and the fp32 evaluation of
 //  B and of s~_(1) + 2B. (Denormal inputs, which the tensor core may flush, change a product by
 //  less than 2^-126 |other operand|: far below B unless every value is denormal.)
 //  For standard normal data at D = 64: B ~ 2^-9 * (64 + 100) ~ 0.34, while the gap between the
@@ -94,8 +94,9 @@
 //    once (another N D 4 bytes) when fused, indices N 4 bytes.
 //  - Epilogue: N K scores, each ~3 instructions (fma, compare, rarely an insert): 134M at
 //    K = 256 is ~10 us over the GPU.
-//  - Shared memory: 128 (Dp + 4) 4 + 2 x 64 x 36 x 4 + 1.5 KB: 55 KB at D = 64 (2 blocks/SM
-//    by registers), 153 KB at D = 256 (1 block/SM). Dp <= 384 keeps it under the 227 KB opt-in.
+//  - Shared memory: 128 (Dp + 4) 4 + 2 x 64 x 68 x 4 + 1.5 KB: 71 KB at D = 64 (2 blocks/SM,
+//    also the register limit), 170 KB at D = 256 (1 block/SM). The host caps D at 320
+//    (166 KB + 36 KB = 202 KB) to stay under the 227 KB opt-in; larger D takes the FP32 search.
 //  - Scratch: the list (4 N bytes) and its counter; no N x K buffer, no partials.
 
 #include <math.h>
@@ -104,14 +105,15 @@
 
 #define VQT_BM 128        // z vectors per block
 #define VQT_BN 64         // codes per code tile
-#define VQT_BK 32         // dims per codebook chunk
+#define VQT_BK 64         // dims per codebook chunk
 #define VQT_THREADS 256
 #define VQT_M 4           // approximate candidates kept per vector
-#define VQT_EST (VQT_BK + 4)  // e chunk row stride (floats): 144 bytes, 16-byte aligned rows, no bank conflicts
+#define VQT_EST (VQT_BK + 4)  // e chunk row stride (floats): 272 bytes, 16-byte aligned rows, no bank conflicts
 #define VQT_FB_VECS 16    // vectors per fallback chunk
 
-static_assert(VQT_BM * VQT_BK / 4 == 4 * VQT_THREADS, "");
-static_assert(VQT_BN * VQT_BK / 4 == 2 * VQT_THREADS, "the 16-byte e loader moves 2 float4 per thread");
+#define VQT_E4_PER_THREAD (VQT_BN * VQT_BK / 4 / VQT_THREADS)  // float4 copies per thread per chunk
+static_assert(VQT_BN * VQT_BK % (4 * VQT_THREADS) == 0, "the e loader must cover the chunk evenly");
+static_assert(VQT_EST % 32 == 4, "B-fragment reads (code*EST + k) must spread over the 32 banks");
 
 static __device__ __forceinline__ void vqt_cp_async4(float* dst, const float* src, bool valid) {
     const unsigned s = (unsigned)__cvta_generic_to_shared(dst);
@@ -127,26 +129,26 @@ static __device__ __forceinline__ void vqt_cp_async_commit() { asm volatile("cp.
 static __device__ __forceinline__ void vqt_cp_async_wait1() { asm volatile("cp.async.wait_group 1;\n" ::); }
 static __device__ __forceinline__ void vqt_cp_async_wait0() { asm volatile("cp.async.wait_group 0;\n" ::); }
 
-// Codebook chunk (codes k0 .. k0+63, dims d0 .. d0+31) into es[64][VQT_EST]; zero past K and D.
+// Codebook chunk (codes k0 .. k0+63, dims d0 .. d0+63) into es[64][VQT_EST]; zero past K and D.
 // Invalid copies pass the (valid) base pointer with src-size 0: nothing is read, zeros land.
 static __device__ __forceinline__ void vqt_load_e(float* es, const float* __restrict__ e, int k, int d,
                                                   long long k0, int d0, bool vec4) {
     const int tid = threadIdx.x;
     if (vec4) {
 #pragma unroll
-        for (int j = 0; j < 2; ++j) {
+        for (int j = 0; j < VQT_E4_PER_THREAD; ++j) {
             const int q = tid + j * VQT_THREADS;
-            const int code = q >> 3, part = q & 7;
+            const int code = q / (VQT_BK / 4), part = q % (VQT_BK / 4);
             const long long kc = k0 + code;
             const int c = d0 + part * 4;
             const bool valid = kc < k && c < d;  // d % 4 == 0: a float4 is all in or all out
             vqt_cp_async16(es + code * VQT_EST + part * 4, valid ? e + kc * d + c : e, valid);
         }
     } else {
-#pragma unroll
-        for (int j = 0; j < 8; ++j) {
+#pragma unroll 1
+        for (int j = 0; j < 4 * VQT_E4_PER_THREAD; ++j) {  // the slow path (D % 4 != 0): keep registers for the mma
             const int q = tid + j * VQT_THREADS;
-            const int code = q >> 5, c0 = q & 31;
+            const int code = q / VQT_BK, c0 = q % VQT_BK;
             const long long kc = k0 + code;
             const int c = d0 + c0;
             const bool valid = kc < k && c < d;

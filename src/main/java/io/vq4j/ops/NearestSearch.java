@@ -17,11 +17,11 @@ public enum NearestSearch {
      *   <li>{@link #SMALL_D} when D &lt;= 8 and the codebook plus norms fit in 48 KB of shared
      *       memory: K*D FMAs per vector are too few to amortise the tiled kernel's three launches
      *       and 16-dim tiles (D = 4, K = 512, N = 65536: ~10 us of math vs ~160 us today).</li>
-     *   <li>{@link #TF32_RERANK} when the GPU is sm_80 or newer, 16 &lt;= D &lt;= 384 and N fills the
+     *   <li>{@link #TF32_RERANK} when the GPU is sm_80 or newer, 16 &lt;= D &lt;= 320 and N fills the
      *       GPU (at least one 128-vector block per multiprocessor; the tensor-core kernel has no
      *       code splits): the dot products are 2*N*K*D FLOPs, ~8x faster on tensor cores than
      *       fp32 FMA. Below D = 16 an mma does at most 2 k-steps per tile load and the 4-byte
-     *       per-vector list the certification needs is over 6% of the inputs; above 384 dims the
+     *       per-vector list the certification needs is over 6% of the inputs; above 320 dims the
      *       resident z tile no longer fits in shared memory.</li>
      *   <li>{@link #FP32} otherwise.</li>
      * </ul>

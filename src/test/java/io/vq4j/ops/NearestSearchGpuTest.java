@@ -41,7 +41,7 @@ class NearestSearchGpuTest extends CudaOpsGpuTest {
                 Arguments.of(tc, Case.rows(129, 64, 65)),
                 Arguments.of(tc, Case.rows(4099, 64, 1024)),
                 Arguments.of(tc, Case.rows(300, 100, 13)),
-                Arguments.of(tc, Case.rows(257, 384, 100)),
+                Arguments.of(tc, Case.rows(257, 320, 100)),
                 Arguments.of(tc, Case.rows(2000, 256, 16384)),
                 Arguments.of(tc, Case.nchw(3, 64, 5, 7, 207)),
                 Arguments.of(tc, Case.nchw(2, 256, 3, 3, 1024)),

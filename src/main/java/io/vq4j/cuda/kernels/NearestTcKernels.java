@@ -18,7 +18,7 @@ public final class NearestTcKernels {
     /** z vectors per search block (VQT_BM). */
     public static final int BLOCK_VECTORS = 128;
     /** Largest D the search takes: its z tile [128][D + 4] stays in shared memory (VQT header). */
-    public static final int MAX_D = 384;
+    public static final int MAX_D = 320;
     static final int THREADS = 256;
     /** Vectors per fallback chunk (VQT_FB_VECS). */
     static final int FALLBACK_VECTORS = 16;
@@ -31,7 +31,7 @@ public final class NearestTcKernels {
     /** Dynamic shared memory of the search: z tile, two codebook chunks, winners, z offsets. */
     static int searchSharedBytes(int d) {
         int dp = (d + 7) & ~7;
-        return 4 * BLOCK_VECTORS * (dp + 4) + 2 * 64 * 36 * 4 + 4 * BLOCK_VECTORS + 8 * BLOCK_VECTORS;
+        return 4 * BLOCK_VECTORS * (dp + 4) + 2 * 64 * 68 * 4 + 4 * BLOCK_VECTORS + 8 * BLOCK_VECTORS;
     }
 
     /**
