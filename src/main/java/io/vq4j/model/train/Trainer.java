@@ -35,7 +35,8 @@ import java.util.List;
  * metrics.csv. Every {@code imagesEvery} epochs and at the end it writes reconstructions.png
  * (validation originals over their reconstructions) and loss.png, and at the end the checkpoint.
  *
- * <p>A step ({@link TrainStep}) reads nothing back: the epoch's loss sums and code counts (for the
+ * <p>A step ({@link TrainStep}) reads nothing back, and its batch goes up through page-locked
+ * staging ({@link BatchUpload}), so the host queues step after step without waiting for the GPU: the epoch's loss sums and code counts (for the
  * perplexity) are kept on the device ({@link EpochSums}) and read at the end of the epoch, and
  * for the progress display at most twice a second. A non-finite loss is reported with the step it
  * first happened at, when the sums are next read.
@@ -87,7 +88,8 @@ public final class Trainer {
         if (cfg.augment()) lb.augment(Augment.reference(cfg.seed()));
         try (BatchLoader loader = lb.build();
              MetricsCsv csv = MetricsCsv.create(cfg.outDir().resolve("metrics.csv"), EpochMetrics.COLUMNS);
-             TrainStep trainStep = new TrainStep(model, adam)) {
+             TrainStep trainStep = new TrainStep(model, adam);
+             BatchUpload uploads = new BatchUpload(backend)) {
             model.train(true);
             int epochsRun = 0;
             for (int epoch = 1; epoch <= cfg.epochs() && !stoppedEarly; epoch++) {
@@ -102,7 +104,7 @@ public final class Trainer {
                 double shownMean = Double.NaN;
                 for (Batch b : loader.epoch()) {
                     if (cfg.maxSteps() > 0 && step >= cfg.maxSteps()) break;
-                    try (Tensor x = backend.ops().upload(Tensor.of(b.data(), spec.batchShape(b.count())))) {
+                    try (Tensor x = uploads.upload(b.data(), spec.batchShape(b.count()))) {
                         trainStep.run(x);
                     }
                     step++;
