@@ -110,7 +110,8 @@ public final class Trainer {
                     step++;
                     images += b.count();
                     long now = System.nanoTime();
-                    if (now - lastRead >= trainStep.readIntervalNanos()) {
+                    // a NaN shown means no read yet this epoch (or a bad loss, which the read reports)
+                    if (Double.isNaN(shownMean) || now - lastRead >= trainStep.readIntervalNanos()) {
                         shownMean = checked(trainStep.read(), epoch, epochStart).meanTotal();
                         lastRead = now;
                     }
