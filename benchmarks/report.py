@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Merges PyTorch's and vq4j's benchmark JSON into one Markdown table (and a merged JSON).
 
-GPU:  report.py --torch torch.json --vq4j vq4j.json [--out merged.json]
+GPU:  report.py --torch torch.json --vq4j vq4j.json [--train train_fp32.json ...] [--out merged.json]
       (bench_ops.py's and GpuBench's output; columns: vq4j, PyTorch eager and compiled, the
-      ratios, the floor and vq4j's % of it, the correctness check)
+      ratios, the floor and vq4j's % of it, the correctness check; with --train (repeatable),
+      bench_train_step.py's runs become "train step" rows, paired with GpuBench's, plus columns
+      for images/s and peak device memory)
 CPU:  report.py --torch torch_cpu.json --jmh jmh.json [--out merged.json]
       (bench_ops_cpu.py's output and JMH's -rf json; columns: vq4j, the plain-Java reference,
       PyTorch eager, the ratios)
@@ -80,6 +82,44 @@ def jmh_rows(results):
     return list(rows.values())
 
 
+def train_tf32(math):
+    """Whether a bench_train_step.py run let cuDNN use TF32, from the settings it recorded."""
+    math = math or {}
+    precision = math.get("conv_fp32_precision")
+    if precision in ("tf32", "ieee"):
+        return precision == "tf32"
+    # the old API's flag, else PyTorch's default for convolutions (TF32 allowed)
+    return bool(math.get("cudnn_allow_tf32", True))
+
+
+def train_shape(model, input_shape):
+    """GpuBench's spelling of a training step's shape, e.g. 'ConvVAE 8x3x512x512 AdamW'."""
+    return f"{model} {'x'.join(str(d) for d in input_shape)} AdamW"
+
+
+def train_rows(doc):
+    """bench_train_step.py's results as rows {op 'train step', shape, tf32, eager_ms, compiled_ms,
+    eager/compiled images/s}; a failed mode (an OOM, a compile error) leaves its field out."""
+    if not doc:
+        return []
+    tf32 = train_tf32(doc.get("math"))
+    rows = {}
+    for r in doc.get("results", []):
+        if not r.get("model") or not r.get("input_shape"):
+            continue
+        shape = train_shape(r["model"], r["input_shape"])
+        row = rows.setdefault(shape, {"op": "train step", "shape": shape, "tf32": tf32})
+        mode = "eager" if r.get("mode") == "eager" else "compiled"
+        if r.get("ms_per_step") is not None:
+            row[mode + "_ms"] = r["ms_per_step"]
+            row[mode + "_images_per_s"] = r.get("images_per_s")
+        if r.get("peak_memory_mib") is not None:
+            row[mode + "_peak_bytes"] = r["peak_memory_mib"] * 2**20
+        if r.get("error"):
+            row[mode + "_error"] = r["error"]
+    return list(rows.values())
+
+
 def floor_ms(row, floors):
     """max(bytes / copy bandwidth, FLOPs / SGEMM rate) in ms, or None without the numbers."""
     if not floors or row.get("bytes") is None:
@@ -91,12 +131,20 @@ def floor_ms(row, floors):
     return 1e3 * max(row["bytes"] / bw, (row.get("flops") or 0) / rate)
 
 
-def merge(torch, vq4j, jmh):
-    """Rows in PyTorch's order, then vq4j's rows PyTorch lacks, each with every known field."""
+TORCH_FIELDS = ("eager_ms", "compiled_ms", "bytes", "flops", "eager_images_per_s", "compiled_images_per_s",
+                "eager_peak_bytes", "compiled_peak_bytes", "eager_error", "compiled_error")
+
+
+def merge(torch, vq4j, jmh, trains=()):
+    """Rows in PyTorch's order (its ops, then its training steps), then vq4j's rows PyTorch lacks,
+    each with every known field."""
     merged = {}
-    for r in (torch or {}).get("rows", []):
+    torch_rows = list((torch or {}).get("rows", []))
+    for t in trains or ():
+        torch_rows += train_rows(t)
+    for r in torch_rows:
         m = merged.setdefault(key(r), {"op": r["op"], "shape": r["shape"], "tf32": bool(r.get("tf32", False))})
-        for f in ("eager_ms", "compiled_ms", "bytes", "flops"):
+        for f in TORCH_FIELDS:
             if r.get(f) is not None:
                 m[f] = r[f]
         if r.get("p10") is not None:
@@ -131,6 +179,14 @@ def ratio(x):
     return "-" if x is None else f"{x:.2f}x"
 
 
+def count(x):
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def mib(b):
+    return None if b is None else b / 2**20
+
+
 def pct(x):
     return "-" if x is None else f"{x:.0f}%"
 
@@ -150,6 +206,12 @@ def table(rows):
         cols.append(("compiled/vq4j", lambda r: ratio(r.get("compiled_over_vq4j"))))
     if has("ref_ms"):
         cols.append(("plain/vq4j", lambda r: ratio(r.get("ref_over_vq4j"))))
+    if has("images_per_s"):
+        cols.append(("vq4j images/s", lambda r: count(r.get("images_per_s"))))
+        cols.append(("eager images/s", lambda r: count(r.get("eager_images_per_s"))))
+    if has("peak_bytes") or has("eager_peak_bytes"):
+        cols.append(("vq4j peak MiB", lambda r: count(mib(r.get("peak_bytes")))))
+        cols.append(("eager peak MiB", lambda r: count(mib(r.get("eager_peak_bytes")))))
     if has("floor_ms"):
         cols.append(("floor ms", lambda r: ms(r.get("floor_ms"))))
         cols.append(("vq4j % of floor", lambda r: pct(r.get("vq4j_pct_of_floor"))))
@@ -162,7 +224,7 @@ def table(rows):
     return "\n".join(lines)
 
 
-def header(torch, vq4j, jmh):
+def header(torch, vq4j, jmh, trains=()):
     out = []
     if vq4j:
         f = vq4j.get("floors", {})
@@ -182,6 +244,11 @@ def header(torch, vq4j, jmh):
             line += (f"; floors: copy {(f.get('copy_bytes_per_s') or 0) / 1e12:.2f} TB/s, "
                      f"SGEMM {(f.get('fp32_flops') or 0) / 1e12:.1f} TFLOP/s")
         out.append(line)
+    for t in trains or ():
+        env = t.get("environment") or {}
+        out.append(f"PyTorch {env.get('torch')} training step: {env.get('device_name')}, "
+                   f"TF32 convolutions {'on' if train_tf32(t.get('math')) else 'off'}, "
+                   f"{len(t.get('results', []))} results")
     return "\n".join(out)
 
 
@@ -190,20 +257,23 @@ def main(argv=None):
     ap.add_argument("--torch", help="bench_ops.py / bench_ops_cpu.py JSON")
     ap.add_argument("--vq4j", help="GpuBench JSON")
     ap.add_argument("--jmh", help="JMH JSON (-rf json)")
+    ap.add_argument("--train", action="append", default=[], help="bench_train_step.py JSON (repeatable)")
     ap.add_argument("--out", help="merged JSON to write")
     args = ap.parse_args(argv)
     torch = load(args.torch, "PyTorch")
     vq4j = load(args.vq4j, "vq4j")
     jmh = load(args.jmh, "JMH")
-    rows = merge(torch, vq4j, jmh)
+    trains = [t for t in (load(p, "training step") for p in args.train) if t]
+    rows = merge(torch, vq4j, jmh, trains)
     if not rows:
         print("report: no rows in any input", file=sys.stderr)
         return 1
-    text = header(torch, vq4j, jmh) + "\n\n" + table(rows)
+    text = header(torch, vq4j, jmh, trains) + "\n\n" + table(rows)
     if args.out:
         merged = {"date": datetime.datetime.now().astimezone().isoformat(),
                   "torch": {k: v for k, v in (torch or {}).items() if k != "rows"},
                   "vq4j": {k: v for k, v in (vq4j or {}).items() if k != "rows"},
+                  "train": [{k: v for k, v in t.items() if k != "results"} for t in trains],
                   "rows": rows}
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:

@@ -4,6 +4,7 @@
     python3 benchmarks/pytorch/bench_train_step.py --out train_step.json             (CUDA: the two big cases)
     python3 benchmarks/pytorch/bench_train_step.py --device cpu --small --out cpu.json (2 threads)
 
+--quick: a quarter of each batch (pairs with GpuBench --quick in benchmarks/run-gpu.sh).
 Cases (models.py, AdamW lr 1e-3 weight decay 0.01, PyTorch's default AdamW implementation unless --fused):
   vae512     ConvVAE(3),   input 8 x 3 x 512 x 512  (latent 4 x 64 x 64)
   vqvae256   ConvVQVAE(3), input 16 x 3 x 256 x 256 (latent 64 x 32 x 32, K 512)
@@ -80,8 +81,15 @@ def make_optimizer(model, args):
     return torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01)
 
 
+def case_shape(name, quick):
+    """The case's input shape; --quick takes a quarter of the batch (at least 1), as GpuBench --quick does."""
+    shape = CASES[name][2]
+    return (max(1, shape[0] // 4),) + tuple(shape[1:]) if quick else tuple(shape)
+
+
 def run_case(name, mode, args, device):
-    kind, build, shape = CASES[name]
+    kind, build, _ = CASES[name]
+    shape = case_shape(name, args.quick)
     row = {"case": name, "model": kind, "mode": mode, "input_shape": list(shape), "batch": shape[0],
            "optimizer": "AdamW(lr=1e-3, weight_decay=0.01" + (", fused=True)" if args.fused else ")"),
            "compile_mode": args.compile_mode if mode == "compile" else None}
@@ -154,6 +162,7 @@ def parse_args(argv=None):
     ap.add_argument("--tf32", default="default", choices=["default", "on", "off"])
     ap.add_argument("--fused", action="store_true", help="AdamW(fused=True)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="a quarter of each case's batch (a smoke run)")
     ap.add_argument("--out", help="JSON result file")
     args = ap.parse_args(argv)
     if args.warmup < 1 or args.reps < 1:

@@ -124,6 +124,13 @@ class BenchTrainStepTest(unittest.TestCase):
         self.assertAlmostEqual(row["images_per_s"], 64 / (row["ms_per_step"] / 1e3), places=6)
         self.assertLessEqual(row["ms_min"], row["ms_per_step"])
 
+    def test_quick_takes_a_quarter_of_the_batch(self):
+        import bench_train_step  # GpuBench --quick uses the same shapes: report.py pairs the two on them
+        self.assertEqual(bench_train_step.case_shape("vae512", True), (2, 3, 512, 512))
+        self.assertEqual(bench_train_step.case_shape("vqvae256", True), (4, 3, 256, 256))
+        self.assertEqual(bench_train_step.case_shape("vqvae256", False), (16, 3, 256, 256))
+        self.assertTrue(bench_train_step.parse_args(["--quick"]).quick)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -50,6 +50,35 @@ TORCH_CPU = {"device": "cpu: AMD EPYC", "torch": "1.13.1", "threads": 2, "rows":
     {"op": "kl", "shape": "n=4194304", "eager_ms": 10.0, "runs": 30, "bytes": 33554432, "flops": 0},
 ]}
 
+# bench_train_step.py --tf32 off (new precision API) and --tf32 on (old API), GpuBench's train-step rows
+TRAIN_FP32 = {"environment": {"torch": "2.11.0", "device_name": "NVIDIA H100 80GB HBM3"},
+              "math": {"cudnn_benchmark": False, "conv_fp32_precision": "ieee", "matmul_fp32_precision": "ieee"},
+              "results": [
+                  {"case": "vae512", "model": "ConvVAE", "mode": "eager", "input_shape": [8, 3, 512, 512], "batch": 8,
+                   "ms_per_step": 19.6, "images_per_s": 408.2, "peak_memory_mib": 10240.0},
+                  {"case": "vae512", "model": "ConvVAE", "mode": "compile", "input_shape": [8, 3, 512, 512], "batch": 8,
+                   "ms_per_step": 15.0, "images_per_s": 533.3},
+                  {"case": "vqvae256", "model": "ConvVQVAE", "mode": "eager", "input_shape": [16, 3, 256, 256],
+                   "batch": 16, "ms_per_step": 11.2, "images_per_s": 1428.6},
+                  {"case": "vqvae256", "model": "ConvVQVAE", "mode": "compile", "input_shape": [16, 3, 256, 256],
+                   "batch": 16, "error": "RuntimeError: no compiler"},
+              ]}
+TRAIN_TF32 = {"environment": {"torch": "2.4.0", "device_name": "NVIDIA H100 80GB HBM3"},
+              "math": {"cudnn_allow_tf32": True, "matmul_allow_tf32": True},
+              "results": [
+                  {"case": "vae512", "model": "ConvVAE", "mode": "eager", "input_shape": [8, 3, 512, 512], "batch": 8,
+                   "ms_per_step": 9.8, "images_per_s": 816.3},
+              ]}
+VQ4J_TRAIN = {"device": "NVIDIA H100 80GB HBM3", "rows": [
+    {"op": "train step", "shape": "ConvVAE 8x3x512x512 AdamW", "vq4j_ms": 16.0, "runs": 30, "bytes": 0,
+     "flops": 4.9e11, "floor_ms": 9.8, "check": "ok", "sets": 2, "tf32": False, "images_per_s": 500.0,
+     "peak_bytes": 8 * 2**30},
+    {"op": "train step", "shape": "ConvVQVAE 16x3x256x256 AdamW", "vq4j_ms": 14.0, "runs": 30, "bytes": 0,
+     "flops": 2.4e11, "floor_ms": 4.8, "check": "ok", "sets": 2, "tf32": False, "images_per_s": 1142.9},
+    {"op": "train step", "shape": "ConvVAE 8x3x512x512 AdamW", "vq4j_ms": 4.9, "runs": 30, "bytes": 0,
+     "flops": 4.9e11, "floor_ms": 1.2, "check": "ok", "sets": 2, "tf32": True, "images_per_s": 1632.7},
+]}
+
 
 class ReportTest(unittest.TestCase):
     def run_report(self, **files):
@@ -125,6 +154,42 @@ class ReportTest(unittest.TestCase):
         self.assertNotIn("SomethingNew", [r for r in by_op if by_op[r].get("vq4j_ms")])  # ops/s skipped
         self.assertIsNone(by_op["nearest code"].get("ref_err_ms"))  # NaN error dropped
         self.assertEqual(150.0, by_op["nearest code"]["vq4j_p90_ms"])  # sample mode: median shown, p90 kept
+
+    def test_train_step_rows_pair_by_shape_and_tf32(self):
+        with tempfile.TemporaryDirectory() as d:
+            paths = {}
+            for name, doc in (("fp32", TRAIN_FP32), ("tf32", TRAIN_TF32), ("vq4j", VQ4J_TRAIN)):
+                paths[name] = os.path.join(d, name + ".json")
+                with open(paths[name], "w") as f:
+                    json.dump(doc, f)
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+                rc = report.main(["--vq4j", paths["vq4j"], "--train", paths["fp32"], "--train", paths["tf32"],
+                                  "--train", os.path.join(d, "absent.json")])
+        text = buf.getvalue()
+        self.assertEqual(0, rc)
+        head = [c.strip() for c in text.splitlines()[4].strip("|").split("|")]
+        self.assertEqual(["op", "shape", "vq4j ms", "PyTorch eager ms", "compiled ms", "eager/vq4j", "compiled/vq4j",
+                          "vq4j images/s", "eager images/s", "vq4j peak MiB", "eager peak MiB", "floor ms",
+                          "vq4j % of floor", "check"], head)
+        self.assertIn("TF32 convolutions off", text)
+        self.assertIn("TF32 convolutions on", text)
+        vae = self.row(text, "train step", "ConvVAE 8x3x512x512 AdamW")
+        self.assertEqual(["16.00", "19.60", "15.00", "1.23x", "0.94x", "500", "408", "8,192", "10,240", "9.800", "61%",
+                          "ok"], vae[2:])
+        # the compile failed: its columns print '-'
+        vq = self.row(text, "train step", "ConvVQVAE 16x3x256x256 AdamW")
+        self.assertEqual(["14.00", "11.20", "-", "0.80x", "-", "1,143", "1,429"], vq[2:9])
+        # the TF32 pair: vq4j's tf32 row against the --tf32 on run, never against the FP32 one
+        tf = self.row(text, "train step (TF32)", "ConvVAE 8x3x512x512 AdamW")
+        self.assertEqual(["4.900", "9.800", "-", "2.00x"], tf[2:6])
+
+    def test_train_tf32_from_either_api(self):
+        self.assertFalse(report.train_tf32({"conv_fp32_precision": "ieee"}))
+        self.assertTrue(report.train_tf32({"conv_fp32_precision": "tf32"}))
+        self.assertFalse(report.train_tf32({"cudnn_allow_tf32": False}))
+        self.assertTrue(report.train_tf32({}))  # PyTorch's default for convolutions
+        self.assertEqual("ConvVQVAE 4x3x256x256 AdamW", report.train_shape("ConvVQVAE", [4, 3, 256, 256]))
 
     def test_nothing_at_all(self):
         rc, _, merged = self.run_report(torch=None, vq4j=None)

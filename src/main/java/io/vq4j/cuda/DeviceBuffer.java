@@ -78,6 +78,16 @@ public final class DeviceBuffer implements AutoCloseable {
         deviceToHost(Pointer.to(dst).withByteOffset(4L * dstOffset), srcByteOffset, 4L * count);
     }
 
+    public void copyTo(double[] dst, int dstOffset, long srcByteOffset, int count) {
+        checkRange(srcByteOffset, 8L * count, "copyTo(double[])");
+        deviceToHost(Pointer.to(dst).withByteOffset(8L * dstOffset), srcByteOffset, 8L * count);
+    }
+
+    public void copyTo(long[] dst, int dstOffset, long srcByteOffset, int count) {
+        checkRange(srcByteOffset, 8L * count, "copyTo(long[])");
+        deviceToHost(Pointer.to(dst).withByteOffset(8L * dstOffset), srcByteOffset, 8L * count);
+    }
+
     /** Queues a device-to-device copy of {@code bytes} from {@code src} (same context) on this buffer's stream. */
     public void copyFromDevice(DeviceBuffer src, long srcByteOffset, long dstByteOffset, long count) {
         checkRange(dstByteOffset, count, "copyFromDevice");

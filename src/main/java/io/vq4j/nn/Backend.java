@@ -44,6 +44,18 @@ public final class Backend implements AutoCloseable {
         return new Backend(ops, Backends.layersFor(ops), false);
     }
 
+    /**
+     * {@code layers} (which this backend now owns and closes) over a borrowed {@code ops}, e.g.
+     * {@code new CudaLayerOps(cuda, true)} for TF32 convolutions next to a full-FP32 backend.
+     */
+    public static Backend over(Ops ops, LayerOps layers) {
+        if (ops == null || layers == null) throw new IllegalArgumentException("ops and layers must not be null");
+        if (!ops.name().equals(layers.name())) {
+            throw new IllegalArgumentException("layer ops '" + layers.name() + "' do not work on '" + ops.name() + "' tensors");
+        }
+        return new Backend(ops, layers, false);
+    }
+
     public Ops ops() { return ops; }
 
     public LayerOps layers() { return layers; }

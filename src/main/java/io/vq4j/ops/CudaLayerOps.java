@@ -30,11 +30,17 @@ public final class CudaLayerOps extends CheckedLayerOps {
     private final CudnnMathType math;
     private volatile boolean closed;
 
-    /** Layer ops sharing {@code ops}' stream and memory. */
-    public CudaLayerOps(CudaOps ops) {
+    /** Layer ops sharing {@code ops}' stream and memory; TF32 convolutions when {@code -Dvq4j.tf32=true}. */
+    public CudaLayerOps(CudaOps ops) { this(ops, Boolean.getBoolean("vq4j.tf32")); }
+
+    /**
+     * Layer ops sharing {@code ops}' stream and memory, with cuDNN's convolutions in full FP32 or,
+     * when {@code tf32}, allowed TF32 tensor cores (e.g. a benchmark that times both in one run).
+     */
+    public CudaLayerOps(CudaOps ops, boolean tf32) {
         this.ops = ops;
         Cuda.Runtime rt = ops.runtime();
-        this.math = Boolean.getBoolean("vq4j.tf32") ? CudnnMathType.TENSOR_OP_ALLOW_CONVERSION : CudnnMathType.FMA;
+        this.math = tf32 ? CudnnMathType.TENSOR_OP_ALLOW_CONVERSION : CudnnMathType.FMA;
         CudnnHandle d = new CudnnHandle(rt.stream());
         try {
             this.blas = new CublasHandle(rt.stream());
@@ -46,6 +52,9 @@ public final class CudaLayerOps extends CheckedLayerOps {
     }
 
     @Override public String name() { return "cuda"; }
+
+    /** Whether cuDNN may use TF32 tensor cores for the convolutions. */
+    public boolean tf32() { return math != CudnnMathType.FMA; }
 
     /** Bytes of the cuDNN workspace this backend keeps and reuses (grown to the largest algorithm's need). */
     public long workspaceBytes() { return dnn.workspaceBytes(); }

@@ -20,7 +20,9 @@ import java.util.List;
  *   java -cp target/benchmarks.jar io.vq4j.bench.GpuBench --out vq4j.json [--quick] [--reps 30] [--only TEXT] [--keep-pool]
  * </pre>
  * {@code --quick} divides the big sizes by 8, as bench_ops.py's {@code --quick} does, so the two
- * still pair up. {@code -Dvq4j.checks=false} is set unless given: the data checks' device
+ * still pair up (the training steps: a quarter of the batch, as bench_train_step.py's --quick).
+ * The last rows are one full training step of the conv VAE and VQ-VAE ({@link TrainStepCases}),
+ * in FP32 and with TF32 convolutions (field "tf32"), for bench_train_step.py's numbers. {@code -Dvq4j.checks=false} is set unless given: the data checks' device
  * read-backs (a synchronisation) would be timed; correctness is the CPU-twin check instead.
  * {@code --keep-pool} makes the device's memory pool keep freed memory (as PyTorch's caching
  * allocator does) instead of the shipped default, which returns it at every synchronisation.
@@ -140,6 +142,15 @@ public final class GpuBench {
         // not in bench_ops.py: the bitwise-reproducible backward, for its cost (report.py shows "-" for PyTorch)
         cases.add(new Case(Workload.quantizerFwdBwd("quantizer fwd+bwd deterministic", qn, qd, qk),
                 (c, w) -> VqCases.quantizerFwdBwd(c, w, qn, qd, qk, true)));
+        // bench_train_step.py's two cases (--quick: a quarter of the batch, as its --quick), full FP32
+        // and with TF32 convolutions; report.py pairs them with its --tf32 off / on runs
+        int vaeBatch = Math.max(1, 8 / (scale == 1 ? 1 : 4)), vqBatch = Math.max(1, 16 / (scale == 1 ? 1 : 4));
+        for (boolean tf32 : new boolean[] {false, true}) {
+            cases.add(new Case(Workload.trainStep(true, vaeBatch, 3, 512),
+                    (c, w) -> TrainStepCases.trainStep(c, w, true, vaeBatch, 3, 512, tf32)));
+            cases.add(new Case(Workload.trainStep(false, vqBatch, 3, 256),
+                    (c, w) -> TrainStepCases.trainStep(c, w, false, vqBatch, 3, 256, tf32)));
+        }
         return cases;
     }
 

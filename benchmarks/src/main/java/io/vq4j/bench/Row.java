@@ -35,7 +35,9 @@ record Row(Workload work, CudaTimer.Stats stats, double floorMs, Check check, in
         String t = stats == null ? "      -   " : String.format("%9.3f ms (p10 %.3f, p90 %.3f, %d runs)",
                 stats.median(), stats.percentile(10), stats.percentile(90), stats.runs());
         String pct = stats == null ? "-" : String.format("%.0f%%", 100 * floorMs / stats.median());
-        return String.format("%-28s %-24s %s  floor %.3f ms (%s)  check %s", work.op(), work.shape(), t, floorMs, pct,
+        String op = work.op() + (extra != null && Boolean.TRUE.equals(extra.get("tf32")) ? " (TF32)" : "");
+        String ips = extra != null && extra.get("images_per_s") instanceof Double d ? String.format("  %.0f images/s", d) : "";
+        return String.format("%-28s %-24s %s%s  floor %.3f ms (%s)  check %s", op, work.shape(), t, ips, floorMs, pct,
                 check.ok() ? "ok" : "FAIL");
     }
 }

@@ -46,6 +46,41 @@ record Workload(String op, String shape, long bytes, double flops) {
         return new Workload(op, "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k);
     }
 
+    /**
+     * One training step of the conv VAE ({@code vae}) or conv VQ-VAE with the reference widths
+     * (64, 128, 256), on {@code batch} images {@code channels x size x size}: op "train step", shape
+     * as bench_train_step.py's rows spell it in report.py (e.g. "ConvVAE 8x3x512x512 AdamW").
+     * FLOPs: every convolution three times (forward, backward-data, backward-filter) at
+     * 2 * (output positions of the direct conv) * Cin * Cout * k^2, plus the VQ distance GEMM;
+     * bytes 0: the floor is the convolutions at the SGEMM rate (the elementwise passes come on top).
+     */
+    static Workload trainStep(boolean vae, int batch, int channels, int size) {
+        int[] hidden = {64, 128, 256};
+        int latent = vae ? 4 : 64, k = 512;
+        double macs = 0;
+        int c = channels, s = size;
+        for (int h : hidden) { // Conv2d(c, h, 3, 2, 1): output s/2
+            s /= 2;
+            macs += (double) batch * s * s * c * h * 9;
+            c = h;
+        }
+        int s8 = size / 8;
+        macs += (double) batch * s8 * s8 * 256 * latent * (vae ? 2 : 1); // 1x1 heads (mu and logvar, or to D)
+        macs += (double) batch * s8 * s8 * latent * 256;                // decoder.0, 1x1 transposed
+        int[] outs = {128, 64, channels};
+        c = 256;
+        s = s8;
+        for (int o : outs) { // ConvTranspose2d(c, o, 3, 2, 1, 1): each input pixel meets 9 taps per output channel
+            macs += (double) batch * s * s * c * o * 9;
+            c = o;
+            s *= 2;
+        }
+        double flops = 3 * 2 * macs;
+        if (!vae) flops += 2.0 * batch * s8 * s8 * latent * k; // nearest code, forward only
+        String shape = (vae ? "ConvVAE " : "ConvVQVAE ") + batch + "x" + channels + "x" + size + "x" + size + " AdamW";
+        return new Workload("train step", shape, 0, flops);
+    }
+
     /** Milliseconds at the copy bandwidth or the SGEMM rate, whichever is slower: the speed of light. */
     double floorMs(Floors f) {
         double rate = f.fp32FlopsPerSecond();

@@ -44,4 +44,25 @@ class WorkloadTest {
         Floors noGemm = new Floors(2e12, Double.NaN, Double.NaN); // cuBLAS missing: the copy alone
         assertEquals(1.0, new Workload("x", "s", 2_000_000_000L, 100e9).floorMs(noGemm), 1e-12);
     }
+
+    @Test
+    void trainStepNamesPairWithBenchTrainStepPy() {
+        Workload vae = Workload.trainStep(true, 8, 3, 512);
+        assertEquals("train step", vae.op());
+        assertEquals("ConvVAE 8x3x512x512 AdamW", vae.shape());
+        assertEquals("ConvVQVAE 16x3x256x256 AdamW", Workload.trainStep(false, 16, 3, 256).shape());
+        // the VAE's convolutions by hand: encoder 3->64 @256^2, 64->128 @128^2, 128->256 @64^2; two 1x1
+        // heads 256->4 @64^2; decoder 1x1 4->256 @64^2; transposed 256->128, 128->64, 64->3 over their inputs
+        double macs = 8.0 * (0.0 + 256 * 256 * 3 * 64 * 9 + 128 * 128 * 64 * 128 * 9 + 64 * 64 * 128 * 256 * 9
+                + 2 * 64 * 64 * 256 * 4 + 64 * 64 * 4 * 256
+                + 64 * 64 * 256 * 128 * 9 + 128 * 128 * 128 * 64 * 9 + 256 * 256 * 64 * 3 * 9);
+        assertEquals(6 * macs, vae.flops(), 1e-6 * macs);
+        assertEquals(0, vae.bytes());
+        // the VQ-VAE adds the distance GEMM: N = 16 * 32 * 32 vectors, D = 64, K = 512
+        Workload vq = Workload.trainStep(false, 16, 3, 256);
+        double vqMacs = 16.0 * (0.0 + 128 * 128 * 3 * 64 * 9 + 64 * 64 * 64 * 128 * 9 + 32 * 32 * 128 * 256 * 9
+                + 32 * 32 * 256 * 64 + 32 * 32 * 64 * 256
+                + 32 * 32 * 256 * 128 * 9 + 64 * 64 * 128 * 64 * 9 + 128 * 128 * 64 * 3 * 9);
+        assertEquals(6 * vqMacs + 2.0 * 16 * 32 * 32 * 64 * 512, vq.flops(), 1e-6 * vqMacs);
+    }
 }

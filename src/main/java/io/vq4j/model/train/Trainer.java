@@ -12,7 +12,6 @@ import io.vq4j.io.PixelRange;
 import io.vq4j.model.Autoencoder;
 import io.vq4j.model.Checkpoint;
 import io.vq4j.model.ModelSpec;
-import io.vq4j.model.StepResult;
 import io.vq4j.nn.Adam;
 import io.vq4j.nn.Backend;
 import io.vq4j.nn.LrSchedule;
@@ -36,8 +35,11 @@ import java.util.List;
  * metrics.csv. Every {@code imagesEvery} epochs and at the end it writes reconstructions.png
  * (validation originals over their reconstructions) and loss.png, and at the end the checkpoint.
  *
- * <p>Per step it reads the total and reconstruction losses (two 4-byte reads, which wait for the
- * step) and the VQ code counts (K ints) for the epoch's perplexity; nothing else leaves the device.
+ * <p>A step ({@link TrainStep}) reads nothing back, and its batch goes up through page-locked
+ * staging ({@link BatchUpload}), so the host queues step after step without waiting for the GPU: the epoch's loss sums and code counts (for the
+ * perplexity) are kept on the device ({@link EpochSums}) and read at the end of the epoch, and
+ * for the progress display at most twice a second. A non-finite loss is reported with the step it
+ * first happened at, when the sums are next read.
  */
 public final class Trainer {
     /** Where progress goes: a progress bar on a terminal, plain lines otherwise (see {@link ProgressSink}). */
@@ -85,47 +87,51 @@ public final class Trainer {
         BatchLoader.Builder lb = BatchLoader.builder(train).batchSize(cfg.batchSize()).range(range).shuffle(cfg.seed()).dropLast(true);
         if (cfg.augment()) lb.augment(Augment.reference(cfg.seed()));
         try (BatchLoader loader = lb.build();
-             MetricsCsv csv = MetricsCsv.create(cfg.outDir().resolve("metrics.csv"), EpochMetrics.COLUMNS)) {
+             MetricsCsv csv = MetricsCsv.create(cfg.outDir().resolve("metrics.csv"), EpochMetrics.COLUMNS);
+             TrainStep trainStep = new TrainStep(model, adam);
+             BatchUpload uploads = new BatchUpload(backend)) {
             model.train(true);
             int epochsRun = 0;
             for (int epoch = 1; epoch <= cfg.epochs() && !stoppedEarly; epoch++) {
                 long t0 = System.nanoTime();
-                Sums sums = new Sums();
-                long[] counts = null;
+                trainStep.startEpoch();
+                long epochStart = step;
                 int images = 0;
                 progress.startEpoch(epoch, cfg.epochs(), stepsPerEpoch);
+                // the step queues its work; the sums are read for the progress display only every
+                // readIntervalNanos (each read waits for the device), and always at the epoch's end
+                long lastRead = System.nanoTime();
+                double shownMean = Double.NaN;
                 for (Batch b : loader.epoch()) {
                     if (cfg.maxSteps() > 0 && step >= cfg.maxSteps()) break;
-                    try (Tensor x = backend.ops().upload(Tensor.of(b.data(), spec.batchShape(b.count())))) {
-                        StepResult r = model.forwardBackward(x);
-                        adam.step();
-                        model.afterStep();
-                        double total = r.totalValue();
-                        if (!Double.isFinite(total)) {
-                            throw new IllegalStateException("the loss became " + total + " at step " + (step + 1)
-                                    + " (epoch " + epoch + "); lower the learning rate (--lr) or check the data");
-                        }
-                        if (step == 0) firstStepLoss = total;
-                        sums.add(r, total, !spec.kind().quantized(), x.numel());
-                        if (r.codeCounts() != null) counts = accumulate(counts, r.codeCounts().toIntArray());
+                    try (Tensor x = uploads.upload(b.data(), spec.batchShape(b.count()))) {
+                        trainStep.run(x);
                     }
                     step++;
                     images += b.count();
-                    progress.step(sums.meanTotal());
+                    long now = System.nanoTime();
+                    // a NaN shown means no read yet this epoch (or a bad loss, which the read reports)
+                    if (Double.isNaN(shownMean) || now - lastRead >= trainStep.readIntervalNanos()) {
+                        shownMean = checked(trainStep.read(), epoch, epochStart).meanTotal();
+                        lastRead = now;
+                    }
+                    progress.step(shownMean);
                 }
+                EpochSums.Snapshot sums = checked(trainStep.read(), epoch, epochStart);
+                if (epoch == 1 && sums.steps() > 0) firstStepLoss = sums.firstTotal();
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double[] v = validate(model, spec, val, cfg.batchSize(), range, peak);
                 double perplexity = Double.NaN;
                 int active = -1, dead = -1;
-                if (counts != null) {
-                    CodebookStats s = perplexityOf(counts);
+                if (sums.codeCounts() != null) {
+                    CodebookStats s = perplexityOf(sums.codeCounts());
                     perplexity = s.perplexity();
                     active = s.activeCodes();
                     dead = s.deadCodes();
                 }
                 double recon = sums.reconMse();
                 EpochMetrics m = new EpochMetrics(epoch, step, sums.meanTotal(), recon, psnr(recon, peak),
-                        sums.codebook(), sums.commitment(), sums.kl(), perplexity, active, dead,
+                        sums.meanCodebook(), sums.meanCommitment(), sums.meanKl(), perplexity, active, dead,
                         v[0], v[1], schedule.lr(Math.max(step - 1, 0)), images / Math.max(seconds, 1e-9), seconds);
                 history.add(m);
                 csv.append(m.row());
@@ -172,10 +178,13 @@ public final class Trainer {
         return mse > 0 ? 10 * Math.log10(peak * peak / mse) : Double.POSITIVE_INFINITY;
     }
 
-    private static long[] accumulate(long[] into, int[] counts) {
-        if (into == null) into = new long[counts.length];
-        for (int i = 0; i < counts.length; i++) into[i] += counts[i];
-        return into;
+    /** Throws if a step of this epoch had a non-finite loss (the step it first happened at, as before). */
+    private static EpochSums.Snapshot checked(EpochSums.Snapshot s, int epoch, long epochStart) {
+        if (s.badStep() >= 0) {
+            throw new IllegalStateException("the loss became " + s.badValue() + " at step " + (epochStart + s.badStep() + 1)
+                    + " (epoch " + epoch + "); lower the learning rate (--lr) or check the data");
+        }
+        return s;
     }
 
     /** Perplexity of the epoch's code usage (the same formula as Ops.codebookStats, on host counts). */
@@ -222,39 +231,4 @@ public final class Trainer {
 
     private static final System.Logger LOG = System.getLogger("io.vq4j.model.train");
     private static volatile boolean chartWarned;
-
-    /** Running means of the step losses over an epoch (read once per step). */
-    private static final class Sums {
-        private int steps;
-        private double total, reconPerElement, codebook, commitment, kl;
-        private boolean hasVq, hasKl;
-
-        /**
-         * Adds one step. The reconstruction term is a per-pixel mean for the VQ models and a sum
-         * over the batch for the VAEs; {@code elements} (the batch's pixel count) turns the latter
-         * into the same per-pixel MSE.
-         */
-        void add(StepResult r, double totalValue, boolean reconIsSum, long elements) {
-            steps++;
-            total += totalValue;
-            double rv = r.reconstructionValue();
-            reconPerElement += reconIsSum ? rv / elements : rv;
-            if (r.vqLosses() != null) {
-                float[] v = r.vqLosses().toFloatArray();
-                codebook += v[0];
-                commitment += v[1];
-                hasVq = true;
-            }
-            if (r.kl() != null) {
-                kl += r.kl().item();
-                hasKl = true;
-            }
-        }
-
-        double meanTotal() { return steps == 0 ? Double.NaN : total / steps; }
-        double reconMse() { return steps == 0 ? Double.NaN : reconPerElement / steps; }
-        double codebook() { return hasVq ? codebook / steps : Double.NaN; }
-        double commitment() { return hasVq ? commitment / steps : Double.NaN; }
-        double kl() { return hasKl ? kl / steps : Double.NaN; }
-    }
 }
