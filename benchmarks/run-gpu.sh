@@ -8,8 +8,7 @@
 # The table is printed last. --quick: the smaller sizes of both sides (a smoke run).
 # TRAIN_MODES picks bench_train_step.py's modes (default "eager compile").
 # PYTHON picks the interpreter with CUDA torch (default python3); JAVA_OPTS adds JVM options;
-# GPUBENCH_ARGS adds GpuBench options (e.g. --keep-pool: the memory pool keeps freed blocks, as
-# PyTorch's caching allocator does, instead of the shipped release-at-every-sync).
+# GPUBENCH_ARGS adds GpuBench options (e.g. --only TEXT: only the rows whose op contains TEXT).
 #
 # Beforehand, on the build machine (the GPU machine has no Java, no Maven, no network):
 #   ./jdk25 mvn -q -B install -DskipTests                        # the library into ~/.m2

@@ -24,8 +24,9 @@ import java.util.List;
  * The last rows are one full training step of the conv VAE and VQ-VAE ({@link TrainStepCases}),
  * in FP32 and with TF32 convolutions (field "tf32"), for bench_train_step.py's numbers. {@code -Dvq4j.checks=false} is set unless given: the data checks' device
  * read-backs (a synchronisation) would be timed; correctness is the CPU-twin check instead.
- * {@code --keep-pool} makes the device's memory pool keep freed memory (as PyTorch's caching
- * allocator does) instead of the shipped default, which returns it at every synchronisation.
+ * {@code --keep-pool} sets the device memory pool to keep freed memory, which is already the
+ * shipped default (as PyTorch's caching allocator does); it matters only under
+ * {@code -Dvq4j.cuda.pool=release}, which returns freed memory at every synchronisation.
  * Exit status: 0, 1 when a check failed (the JSON is written either way), 2 without a GPU.
  */
 public final class GpuBench {
@@ -105,8 +106,9 @@ public final class GpuBench {
 
     /**
      * The device pool's release threshold, after setting it to "keep everything" when asked. As
-     * shipped the pool keeps nothing: every synchronisation (the timer waits after each run)
-     * returns freed memory to the OS and the next run maps it again, inside the timed window.
+     * shipped (Cuda.start) the pool keeps freed memory; with -Dvq4j.cuda.pool=release every
+     * synchronisation (the timer waits after each run) would return it to the OS and the next run
+     * would map it again, inside the timed window.
      */
     private static String poolSetting(CudaOps gpu, boolean keep) {
         try {
