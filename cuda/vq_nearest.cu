@@ -270,12 +270,7 @@ vq_nearest_argmin(const float* __restrict__ z, const float* __restrict__ e, cons
     for (int i = 0; i < VQN_TM; ++i) {
         float v = best[i];
         int id = best_idx[i];
-#pragma unroll
-        for (int off = 8; off > 0; off >>= 1) {
-            const float ov = __shfl_xor_sync(0xffffffffu, v, off);
-            const int oi = __shfl_xor_sync(0xffffffffu, id, off);
-            if (ov < v || (ov == v && oi < id)) { v = ov; id = oi; }
-        }
+        vq_nearest_butterfly_min(v, id, 8);
         best[i] = v;
         best_idx[i] = id;
     }

@@ -32,6 +32,18 @@ static __device__ __forceinline__ bool vq_nearest_better(float v, int i, float b
     return v < bv || (v == bv && i < bi);
 }
 
+// Butterfly over xor offsets first, first/2, ..., 1 (first = 16: the whole warp; 8: each half
+// warp): every lane ends with the lexicographic (score, index) minimum of its group. The result
+// is independent of the lanes' order, so it is the same on every run.
+static __device__ __forceinline__ void vq_nearest_butterfly_min(float& v, int& i, int first) {
+#pragma unroll
+    for (int off = first; off > 0; off >>= 1) {
+        const float ov = __shfl_xor_sync(0xffffffffu, v, off);
+        const int oi = __shfl_xor_sync(0xffffffffu, i, off);
+        if (vq_nearest_better(ov, oi, v, i)) { v = ov; i = oi; }
+    }
+}
+
 // Offset of element (vector nn, component 0) in z for either layout; component c adds c*spatial.
 static __device__ __forceinline__ long long vq_nearest_zbase(long long nn, int spatial, int d) {
     const long long b = nn / spatial;

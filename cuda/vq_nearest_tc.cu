@@ -502,12 +502,7 @@ vq_nearest_tc_fallback(const float* __restrict__ z, const float* __restrict__ e,
         for (int v = 0; v < VQT_FB_VECS; ++v) {
             float x = bv[v];
             int xi = bi[v];
-#pragma unroll
-            for (int off = 16; off > 0; off >>= 1) {
-                const float ox = __shfl_xor_sync(0xffffffffu, x, off);
-                const int oi = __shfl_xor_sync(0xffffffffu, xi, off);
-                if (vq_nearest_better(ox, oi, x, xi)) { x = ox; xi = oi; }
-            }
+            vq_nearest_butterfly_min(x, xi, 16);
             if (lane == 0) { red_v[warp][v] = x; red_i[warp][v] = xi; }
         }
         __syncthreads();
