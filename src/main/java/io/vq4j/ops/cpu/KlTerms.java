@@ -36,7 +36,8 @@ public final class KlTerms {
 
     private static final class Scratch {
         final float[] lv = new float[BLOCK], mu = new float[BLOCK], scale = new float[BLOCK], t = new float[BLOCK];
-        final float[] kf = new float[BLOCK], w = new float[BLOCK];
+        final float[] kf = new float[BLOCK], w = new float[BLOCK], v = new float[BLOCK];
+        final float[] viaExp = new float[BLOCK], series = new float[BLOCK];
         final int[] k = new int[BLOCK], pick = new int[BLOCK];
         final double[] lanes = new double[BLOCK];
     }
@@ -49,7 +50,8 @@ public final class KlTerms {
     /** sum over [from, to) of mu^2 + (expm1(logvar) - logvar), terms in fp32, the sum in double. */
     public static double sum(float[] m, float[] logvar, int from, int to) {
         Scratch s = SCRATCH.get();
-        float[] lv = s.lv, mu = s.mu, scale = s.scale, t = s.t, kf = s.kf, w = s.w;
+        float[] lv = s.lv, mu = s.mu, scale = s.scale, t = s.t, kf = s.kf, w = s.w, v = s.v;
+        float[] viaExp = s.viaExp, series = s.series;
         int[] k = s.k, pick = s.pick;
         double[] lanes = s.lanes;
         double acc = 0;
@@ -74,7 +76,9 @@ public final class KlTerms {
             }
             for (int j = 0; j < n; j++) k[j] = (k[j] + 127) << 23; // the bits of 2^k
             for (int j = 0; j < n; j++) scale[j] = Float.intBitsToFloat(k[j]);
-            for (int j = 0; j < n; j++) {
+            for (int j = 0; j < n; j++) v[j] = 1f - w[j];
+            // Separate loops for the two forms and the pick: as one loop C2 gave up vectorising it.
+            for (int j = 0; j < n; j++) { // (2^k e^r - 1) - x
                 float xc = Math.min(Math.max(lv[j], LO), HI);
                 float r = Math.fma(-kf[j], LN2_HI, xc);
                 r = Math.fma(-kf[j], LN2_LO, r);
@@ -85,7 +89,10 @@ public final class KlTerms {
                 p = Math.fma(p, r, 0.5f);
                 p = Math.fma(p, r, 1f);
                 p = Math.fma(p, r, 1f);
-                float viaExp = (p * scale[j] - 1f) - xc;
+                viaExp[j] = (p * scale[j] - 1f) - xc;
+            }
+            for (int j = 0; j < n; j++) { // x^2 Q(x)
+                float xc = Math.min(Math.max(lv[j], LO), HI);
                 float q = Math.fma(xc, 1f / 87178291200f, 1f / 6227020800f);
                 q = Math.fma(q, xc, 1f / 479001600f);
                 q = Math.fma(q, xc, 1f / 39916800f);
@@ -98,8 +105,11 @@ public final class KlTerms {
                 q = Math.fma(q, xc, 1f / 24f);
                 q = Math.fma(q, xc, 1f / 6f);
                 q = Math.fma(q, xc, 0.5f);
-                float series = q * xc * xc;
-                float f = w[j] * viaExp + (1f - w[j]) * series; // an exact pick: w is 0 or 1, both finite
+                series[j] = q * xc * xc;
+            }
+            for (int j = 0; j < n; j++) {
+                // An exact pick: w and v are 0 and 1 (or 1 and 0) and both forms are finite.
+                float f = w[j] * viaExp[j] + v[j] * series[j];
                 t[j] = Math.fma(mu[j], mu[j], f);
             }
             if (amax <= HI) {
