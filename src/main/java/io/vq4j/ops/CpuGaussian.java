@@ -3,12 +3,14 @@ package io.vq4j.ops;
 import io.vq4j.ops.cpu.KlTerms;
 import io.vq4j.ops.cpu.Parallel;
 import io.vq4j.ops.cpu.Philox;
+import io.vq4j.ops.cpu.ReparamBlocks;
 
 /**
  * The Gaussian-latent ops in pure Java: the CPU twins of cuda/gaussian_reparam.cu and
  * cuda/gaussian_kl.cu, with the same formulas, evaluated in double and rounded once to float.
- * The KL forward is the exception: its terms are fp32, as on the GPU ({@link KlTerms}: vectorised
- * polynomials, accurate to about 4e-7 relative), summed in double.
+ * The exceptions are the two forwards, fp32 as on the GPU and with vectorised polynomials for the
+ * exponential: the KL terms ({@link KlTerms}, about 4e-7 relative, summed in double) and the
+ * sample ({@link ReparamBlocks}, about 2 ulp).
  * Arguments are already checked ({@link CheckedOps}). Multithreaded over contiguous ranges;
  * the KL sums are per-chunk double partials combined in chunk order, so they are deterministic.
  */
@@ -34,7 +36,7 @@ final class CpuGaussian {
         float[] noise = storeEps ? eps : z;
         Parallel.forRange(m.length, GRAIN, (from, to) -> {
             Philox.normals(seed, offset, from, noise, from, to - from);
-            for (int i = from; i < to; i++) z[i] = (float) (m[i] + Math.exp(0.5 * lv[i]) * noise[i]);
+            ReparamBlocks.sample(m, lv, noise, z, from, to);
         });
         int[] shape = mu.shape();
         return new Reparameterized(Tensor.of(z, shape), eps == null ? null : Tensor.of(eps, shape));
@@ -148,7 +150,7 @@ final class CpuGaussian {
             int[] firstSegment = new int[chunks];
             Parallel.forChunks(n, GRAIN, (c, from, to) -> {
                 Philox.normals(seed, offset, from, z, from, to - from);
-                for (int i = from; i < to; i++) z[i] = (float) (m[i] + Math.exp(0.5 * lv[i]) * z[i]);
+                ReparamBlocks.sample(m, lv, z, z, from, to);
                 partial[c] = chunkSums(m, lv, segLen, from, to);
                 firstSegment[c] = from / segLen;
             });
