@@ -27,6 +27,7 @@ JMH_OPS = {
     "KlBench": ("kl", lambda p: f"n={p['n']}"),
     "VqBackwardBench": ("vq backward", lambda p: f"N={p['n']} D={p['d']} K={p['k']}"),
     "Conv2dBench": ("conv2d", lambda p: f"B={p['batch']} {p['layer']} k4 s2 p1"),
+    "TrainStepBench": ("train step", lambda p: f"ConvVQVAE B={p['batch']} {p['image']}"),
 }
 # JMH method -> merged field
 JMH_METHODS = {"vq4j": "vq4j_ms", "reference": "ref_ms"}

@@ -6,7 +6,9 @@ Debian's python3-torch (1.13, eager only: torch.compile came with 2.0). Method: 
 median of at least 30 timed calls (time.perf_counter around each), inputs rotated between two
 sets. The ops and shapes are those of vq4j's JMH benchmarks, spelled the same so report.py pairs
 them: nearest code N=65536 D=64 K=512 (distance matrix, argmin, gather), reparameterize and the
-KL sum on 4M elements, conv2d forward on the Fashion-MNIST encoder's layers (batch 64).
+KL sum on 4M elements, conv2d forward on the Fashion-MNIST encoder's layers (batch 64), and one
+training step of models.py's ConvVQVAE(1) at batch 64 x 1 x 32 x 32 (forward, loss, backward,
+AdamW lr 1e-3 weight decay 0.01: bench_train_step.py's fmnist32 case, vq4j's TrainStepBench).
 Output: the JSON of bench_ops.py (device, torch, rows of op, shape, eager_ms, ...), plus threads.
 """
 import argparse
@@ -43,6 +45,33 @@ def bench(rows, name, shape, fn, make_inputs, bytes_moved, flops, args):
         row.update(time_ms(fn, sets, args.reps, args.warmup))
     print(f"{name:<16} {shape:<28} eager {row['eager_ms']:.3f} ms (p10 {row['p10']:.3f}, p90 {row['p90']:.3f})",
           flush=True)
+    rows.append(row)
+
+
+def bench_train_step(rows, args):
+    """The Fashion-MNIST conv VQ-VAE training step, timed as bench_train_step.py times it (AdamW,
+    zero_grad(set_to_none), two alternating inputs uniform in [-1, 1]), but reported in this
+    file's row format so report.py pairs it with TrainStepBench."""
+    from models import ConvVQVAE
+    batch, shape = 64, (64, 1, 32, 32)
+    torch.manual_seed(0)
+    model = ConvVQVAE(in_channels=1).train()
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3, weight_decay=0.01)
+    g = torch.Generator().manual_seed(1)
+    inputs = [(torch.rand(shape, generator=g) * 2 - 1,) for _ in range(2)]
+
+    def step(x):
+        _, loss, _ = model(x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    # ~7.5 GFLOP a step: convolutions 2x forward (data and weight gradients backward)
+    row = {"op": "train step", "shape": f"ConvVQVAE B={batch} 1x32x32", "bytes": None, "flops": None,
+           "tf32": False, "compiled_ms": None}
+    row.update(time_ms(step, inputs, args.reps, max(args.warmup, 5)))
+    print(f"{'train step':<16} {row['shape']:<28} eager {row['eager_ms']:.3f} ms (p10 {row['p10']:.3f}, "
+          f"p90 {row['p90']:.3f})", flush=True)
     rows.append(row)
 
 
@@ -96,6 +125,8 @@ def main():
         bench(rows, "conv2d", f"B={batch} {c}x{h}x{h}>{o} k4 s2 p1",
               lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), mk_conv,
               4 * (batch * c * h * h + o * c * 16 + o + batch * o * ho * ho), 2 * batch * o * ho * ho * c * 16, args)
+
+    bench_train_step(rows, args)
 
     out = {"device": "cpu: " + cpu_name(), "torch": torch.__version__, "threads": torch.get_num_threads(),
            "rows": rows}

@@ -1,5 +1,6 @@
 package io.vq4j.ops;
 
+import io.vq4j.ops.cpu.CodeScores;
 import io.vq4j.ops.cpu.Parallel;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -8,17 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CPU twins of cuda/vq_nearest.cu and cuda/vq_quantize.cu: nearest codebook row per z vector,
  * and the quantize gather with the straight-through output and the losses.
  *
- * <h2>nearestCode: direct form, exact in fp32 order</h2>
- * The search uses the direct form {@code d_k = sum_c (z_c - e_kc)^2} in fp32 with ascending c and
- * no fused multiply-add, i.e. exactly the reported distance (so the reported distance is the
- * minimum the search saw), and the CUDA finalize kernel computes the reported distance with the
+ * <h2>nearestCode: the answer of the direct form, exact in fp32 order</h2>
+ * The answer is defined by the direct form {@code d_k = sum_c (z_c - e_kc)^2} in fp32 with
+ * ascending c and no fused multiply-add: the code with the lowest such d_k (the lowest index on
+ * ties), reported with that d_k. The CUDA finalize kernel computes the reported distance with the
  * same operations in the same order: for the same chosen code both backends report the same bits.
- * The N x K matrix is never made: the codebook is copied once into code tiles stored
- * dimension-major ({@code [c][j]} within a tile of 8K floats, or 64 codes when D &gt; 128: cache
- * sized), and for each block of gathered z rows and each tile the inner loop is an axpy over the
- * tile's codes,
- * {@code acc[j] += (z_c - eT[c][j])^2}, which C2 vectorises; a running (best, index) per row keeps
- * the lowest index on ties (strict '&lt;', codes ascending).
  *
  * <p>Rounding bound (direct form): with u = 2^-24, the subtraction, the square and the D-term
  * recursive sum give {@code |fl(d_k) - d_k| <= gamma_{D+2} * d_k}, gamma_m = m*u/(1 - m*u). So this
@@ -27,6 +22,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cuda/vq_nearest.cu) is {@code gamma * (||z||^2 + ||e_k||^2)}, gamma = 2 (D + 2) 2^-24: looser,
  * since it is relative to the norms, not to the distance.
  *
+ * <h2>How it is found fast: approximate scores, a certificate, an exact re-rank</h2>
+ * Evaluating the direct form for every code costs three flops per term and does not map onto
+ * FMAs. So the search first scores every code with {@code s~_k = ||e_k||^2 - 2 z.e_k} in fp32
+ * FMAs ({@link CodeScores}: blocked, vectorised, the N x K matrix is never made), whose error is
+ * at most {@code beta = gamma_{D+1} (||z||^2 + 2 max_k ||e_k||^2)}. With m = min_k s~_k, every code
+ * whose direct-form value could tie or beat the direct-form minimum has
+ * {@code s~_k <= m + 2 beta + delta}, delta = 2 gamma_{D+2} / (1 - gamma_{D+2}) (||z||^2 + m + beta)
+ * covering the direct form's own rounding (a code with a larger exact distance than
+ * {@code d_min (1 + gamma) / (1 - gamma)} rounds strictly above the minimum). Those candidates,
+ * usually one, are re-ranked with the direct form in index order with a strict '&lt;', which
+ * gives exactly the answer (index and distance bits) of evaluating the direct form for all K.
+ * Near-duplicate codes only make the candidate list longer. A vector whose norms are so large
+ * that the fp32 scores could overflow ({@code ||z||^2 + 2 max ||e||^2 > 1e37}) skips the
+ * certificate and evaluates the direct form for every code. The bounds are computed in double
+ * with 1% and absolute slack (for subnormal partial results).
+ *
  * <h2>Data checks</h2>
  * Non-finite values are found during the pass (the codebook while it is tiled, z while its rows
  * are gathered) and reported with the lowest offending row; indices of quantize are checked first.
@@ -34,10 +45,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CpuNearest {
     private CpuNearest() {}
 
-    /** Floats of one code tile (codes x dims): 32 KB, so a tile stays in L1/L2 while rows stream past. */
-    private static final int TILE_FLOATS = 8192;
     /** Floats of one gathered block of z rows. */
     private static final int ROW_BLOCK_FLOATS = 16384;
+    /** Floats of one block's scores (vectors x K): 256 KiB, an L2's share. */
+    private static final int SCORE_BLOCK_FLOATS = 65536;
     /** Minimum (vector, code, dim) triples per parallel chunk. */
     private static final long CHUNK_WORK = 1L << 18;
 
@@ -61,15 +72,17 @@ final class CpuNearest {
 
     static NearestCode nearestCode(VqLayout g, Tensor z, Tensor codebook, boolean withDistances) {
         final int n = (int) g.n(), d = g.d(), k = g.k();
-        final int tk = codesPerTile(k, d);
-        final float[] et = tiledCodebook(codebook.hostFloats(), k, d, tk, codebook);
+        final float[] ef = codebook.hostFloats();
+        int badRow = firstNonFiniteRow(ef, k, d);
+        if (badRow >= 0) throw nonFiniteCodebook(badRow, codebook);
+        final CodeScores scores = new CodeScores(ef, k, d);
         final float[] zf = z.hostFloats();
         final int[] idx = new int[n];
         final float[] dist = withDistances ? new float[n] : null;
         final AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
         final int grain = (int) Math.max(1, Math.min(n, CHUNK_WORK / ((long) k * d)));
         Parallel.forRange(n, grain, (from, to) -> {
-            int bad = searchRange(zf, g, et, tk, from, to, idx, dist);
+            int bad = searchRange(zf, g, ef, scores, from, to, idx, dist);
             if (bad >= 0) firstBad.accumulateAndGet(bad, Math::min);
         });
         if (firstBad.get() != Integer.MAX_VALUE) throw nonFiniteZ(firstBad.get(), z);
@@ -77,93 +90,96 @@ final class CpuNearest {
         return new NearestCode(Tensor.ofInts(idx, shape), dist == null ? null : Tensor.of(dist, shape));
     }
 
-    /** Codes per tile: about TILE_FLOATS / D, at least 64 so the vectorised j loop has a real main loop. */
-    static int codesPerTile(int k, int d) {
-        return Math.min(k, Math.max(64, TILE_FLOATS / d));
+    /** The lowest codebook row holding NaN or Inf, or -1. */
+    private static int firstNonFiniteRow(float[] e, int k, int d) {
+        for (int r = 0; r < k; r++) {
+            boolean finite = true;
+            for (int c = r * d, end = c + d; c < end; c++) finite &= Float.isFinite(e[c]);
+            if (!finite) return r;
+        }
+        return -1;
     }
 
-    /**
-     * The codebook as consecutive tiles of {@code tk} codes (the last may be shorter, width w),
-     * each stored dimension-major: element (code k0 + j, dim c) at {@code k0*D + c*w + j}.
-     * Throws on the lowest non-finite row.
-     */
-    private static float[] tiledCodebook(float[] e, int k, int d, int tk, Tensor codebook) {
-        float[] et = new float[k * d];
-        int tiles = (k + tk - 1) / tk;
-        AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
-        Parallel.forRange(tiles, Math.max(1, 65536 / (tk * d)), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                int k0 = t * tk, w = Math.min(tk, k - k0), base = k0 * d;
-                for (int j = 0; j < w; j++) {
-                    int src = (k0 + j) * d;
-                    boolean finite = true;
-                    for (int c = 0; c < d; c++) {
-                        float v = e[src + c];
-                        finite &= Float.isFinite(v);
-                        et[base + c * w + j] = v;
-                    }
-                    if (!finite) {
-                        firstBad.accumulateAndGet(k0 + j, Math::min);
-                        return; // later rows of this range cannot be the lowest
-                    }
-                }
-            }
-        });
-        if (firstBad.get() != Integer.MAX_VALUE) throw nonFiniteCodebook(firstBad.get(), codebook);
-        return et;
-    }
+    private static final double U = 0x1.0p-24;
+    /** Absolute slack for partial results that go subnormal (each op then errs by up to 2^-150). */
+    private static double subnormalSlack(int d) { return 4.0 * (d + 2) * 0x1.0p-149; }
+    private static double gamma(int m) { return m * U / (1 - m * U); }
+    /** Above this, fp32 scores might overflow: the vector takes the plain direct-form scan. */
+    private static final double SCORE_LIMIT = 1e37;
 
     /**
      * Nearest codes of vectors [from, to). Returns the lowest non-finite vector of the range
      * (and stops there), or -1.
      */
-    private static int searchRange(float[] zf, VqLayout g, float[] et, int tk, int from, int to,
+    private static int searchRange(float[] zf, VqLayout g, float[] ef, CodeScores cs, int from, int to,
                                    int[] idx, float[] dist) {
-        final int d = g.d(), k = g.k();
-        final int rb = Math.max(1, Math.min(256, ROW_BLOCK_FLOATS / d));
-        final float[] zb = new float[rb * d];
+        final int d = g.d(), k = g.k(), tk = cs.tile();
+        final int rb = Math.max(1, Math.min(64, Math.min(ROW_BLOCK_FLOATS / d, SCORE_BLOCK_FLOATS / k)));
+        final float[] zb = new float[rb * d], x = new float[rb * d];
+        final float[] s = new float[rb * k];
         final float[] acc = new float[tk];
-        final float[] best = new float[rb];
-        final int[] bestIdx = new int[rb];
+        final int[] cand = new int[k];
+        final double gScore = gamma(d + 1) * 1.01, gDirect = 2 * gamma(d + 2) / (1 - gamma(d + 2)) * 1.01;
+        final double slack = subnormalSlack(d), twoMaxNorm = 2 * cs.maxNorm();
         for (int r0 = from; r0 < to; r0 += rb) {
             final int rn = Math.min(rb, to - r0);
             gatherRows(zf, g, r0, rn, zb);
             for (int i = 0; i < rn * d; i++) {
                 if (!Float.isFinite(zb[i])) return r0 + i / d;
+                x[i] = -2f * zb[i]; // exact: a power of two
             }
-            java.util.Arrays.fill(best, Float.POSITIVE_INFINITY);
-            java.util.Arrays.fill(bestIdx, 0);
-            for (int k0 = 0; k0 < k; k0 += tk) {
-                final int w = Math.min(tk, k - k0), base = k0 * d;
-                for (int r = 0; r < rn; r++) {
-                    final int zo = r * d;
-                    // c = 0 writes acc, so no clearing pass; 0 + x == x, the same bits as summing from 0.
-                    final float z0 = zb[zo];
-                    for (int j = 0; j < w; j++) {
-                        float u = z0 - et[base + j];
-                        acc[j] = u * u;
+            // Tiles outermost: one tile (L1-sized) serves the whole block of vectors.
+            for (int t = 0; t < cs.tiles(); t++) {
+                for (int r = 0; r < rn; r++) cs.scoreTile(t, x, r * d, acc, s, r * k + t * tk);
+            }
+            for (int r = 0; r < rn; r++) {
+                final int zo = r * d, so = r * k;
+                double zz = 0;
+                for (int c = 0; c < d; c++) zz += (double) zb[zo + c] * zb[zo + c];
+                int count;
+                if (zz + twoMaxNorm > SCORE_LIMIT) {
+                    for (int j = 0; j < k; j++) cand[j] = j;
+                    count = k;
+                } else {
+                    float m = Float.POSITIVE_INFINITY;
+                    for (int j = 0; j < k; j++) m = Math.min(m, s[so + j]);
+                    double beta = gScore * (zz + twoMaxNorm) + slack;
+                    double delta = gDirect * Math.max(0, zz + m + beta) + slack;
+                    double bound = m + 2 * beta + delta;
+                    float tf = (float) bound;
+                    if (tf < bound) tf = Math.nextUp(tf);
+                    count = 0;
+                    for (int j = 0; j < k; j++) {
+                        if (s[so + j] <= tf) cand[count++] = j;
                     }
-                    for (int c = 1; c < d; c++) {
-                        final float zc = zb[zo + c];
-                        final int eo = base + c * w;
-                        for (int j = 0; j < w; j++) {
-                            float u = zc - et[eo + j];
-                            acc[j] += u * u;
-                        }
-                    }
-                    float b = best[r];
-                    int bj = bestIdx[r];
-                    for (int j = 0; j < w; j++) {
-                        if (acc[j] < b) { b = acc[j]; bj = k0 + j; }
-                    }
-                    best[r] = b;
-                    bestIdx[r] = bj;
                 }
+                // The exact re-rank: the direct form, codes ascending, strict '<' (lowest index on ties).
+                float best = Float.POSITIVE_INFINITY;
+                int bestIdx = 0;
+                for (int i = 0; i < count; i++) {
+                    int j = cand[i];
+                    float v = direct(zb, zo, ef, j * d, d);
+                    if (v < best) { best = v; bestIdx = j; }
+                }
+                idx[r0 + r] = bestIdx;
+                if (dist != null) dist[r0 + r] = best;
             }
-            System.arraycopy(bestIdx, 0, idx, r0, rn);
-            if (dist != null) System.arraycopy(best, 0, dist, r0, rn);
         }
         return -1;
+    }
+
+    /**
+     * The direct form {@code sum_c (z_c - e_c)^2}: fp32, ascending c, no fused multiply-add; the
+     * first term starts the sum (0 + x == x, the same bits as summing from 0).
+     */
+    static float direct(float[] z, int zo, float[] e, int eo, int d) {
+        float u = z[zo] - e[eo];
+        float a = u * u;
+        for (int c = 1; c < d; c++) {
+            u = z[zo + c] - e[eo + c];
+            a += u * u;
+        }
+        return a;
     }
 
     /** Copies vectors [r0, r0 + rn) of z (either layout) into {@code zb} as rows of D floats. */

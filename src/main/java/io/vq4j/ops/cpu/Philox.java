@@ -43,32 +43,105 @@ public final class Philox {
      * draw {@code (seed, offset)}. {@code first} need not be a multiple of 4.
      */
     public static void normals(long seed, long offset, long first, float[] out, int outOffset, int count) {
+        if (count <= 0) return;
         int k0 = (int) seed, k1 = (int) (seed >>> 32);
         int c2 = (int) offset, c3 = (int) (offset >>> 32);
         int[] w = new int[4];
         float[] g = new float[4];
-        long groupDone = -1;
-        for (int j = 0; j < count; j++) {
-            long i = first + j;
-            long q = i >>> 2;
-            if (q != groupDone) {
-                block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
-                boxMuller(w, g);
-                groupDone = q;
-            }
-            out[outOffset + j] = g[(int) (i & 3)];
+        int j = 0;
+        // A partial first block (first not a multiple of 4), then whole blocks straight into out,
+        // then a partial last block.
+        int lead = (int) ((4 - (first & 3)) & 3);
+        if (lead > 0) {
+            long q = first >>> 2;
+            block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
+            boxMuller(w, g);
+            for (int lane = (int) (first & 3); lane < 4 && j < count; lane++) out[outOffset + j++] = g[lane];
+        }
+        for (; j + 4 <= count; j += 4) {
+            long q = (first + j) >>> 2;
+            block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
+            int o = outOffset + j;
+            pair(w[0], w[1], out, o);
+            pair(w[2], w[3], out, o + 2);
+        }
+        if (j < count) {
+            long q = (first + j) >>> 2;
+            block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
+            boxMuller(w, g);
+            for (int lane = 0; j < count; lane++) out[outOffset + j++] = g[lane];
         }
     }
 
     /** The four normals of one Philox block (lanes 0..3). */
     static void boxMuller(int[] w, float[] g) {
-        for (int pair = 0; pair < 2; pair++) {
-            float ua = uniform(w[2 * pair]), ub = uniform(w[2 * pair + 1]);
-            double r = Math.sqrt(-2.0 * Math.log(ua));
-            double theta = 2.0 * Math.PI * ub;
-            g[2 * pair] = (float) (r * Math.cos(theta));
-            g[2 * pair + 1] = (float) (r * Math.sin(theta));
+        pair(w[0], w[1], g, 0);
+        pair(w[2], w[3], g, 2);
+    }
+
+    /**
+     * One Box-Muller pair: {@code r = sqrt(-2 ln u_a)}, {@code out[o] = r cos(2 pi u_b)},
+     * {@code out[o+1] = r sin(2 pi u_b)}, in double and rounded once to float. ln and sin/cos are
+     * polynomials here rather than Math.log, Math.sin and Math.cos (three library calls a pair, most
+     * of the time of a draw): their inputs are exact binary fractions whose ranges are known, so
+     * the reductions are exact and short.
+     */
+    static void pair(int wa, int wb, float[] out, int o) {
+        double r = Math.sqrt(-2.0 * lnUniform(wa));
+        // theta = 2 pi u_b: quadrant n = round(4 u_b), a = 2 pi (u_b - n/4) in [-pi/4, pi/4] (exact:
+        // u_b - n/4 is a difference of binary fractions with at most 25 significant bits).
+        double ub = ((wb >>> 9) + 0.5) * 0x1.0p-23;
+        int n = (int) (ub * 4 + 0.5);
+        double a = (ub - n * 0.25) * (2 * Math.PI);
+        double a2 = a * a;
+        // Taylor to a^13 and a^14: truncation below 2e-14 on |a| <= pi/4.
+        double sp = Math.fma(a2, -1.0 / 6227020800.0, 1.0 / 39916800.0);
+        sp = Math.fma(sp, a2, -1.0 / 362880.0);
+        sp = Math.fma(sp, a2, 1.0 / 5040.0);
+        sp = Math.fma(sp, a2, -1.0 / 120.0);
+        sp = Math.fma(sp, a2, 1.0 / 6.0);
+        double sin = Math.fma(-a * a2, sp, a);
+        double cp = Math.fma(a2, 1.0 / 87178291200.0, -1.0 / 479001600.0);
+        cp = Math.fma(cp, a2, 1.0 / 3628800.0);
+        cp = Math.fma(cp, a2, -1.0 / 40320.0);
+        cp = Math.fma(cp, a2, 1.0 / 720.0);
+        cp = Math.fma(cp, a2, -1.0 / 24.0);
+        cp = Math.fma(cp, a2, 0.5);
+        double cos = Math.fma(-a2, cp, 1.0);
+        // Rotate by n quarter turns without a branch (n is random: a switch mispredicts 3 times in 4):
+        // (cq, sq) = (cos, sin)(n pi/2) in {0, +-1}, so each product and sum below is exact.
+        int odd = n & 1, sign = 1 - (n & 2);
+        double cq = (1 - odd) * sign, sq = odd * sign;
+        double c = cq * cos - sq * sin, s = sq * cos + cq * sin;
+        out[o] = (float) (r * c);
+        out[o + 1] = (float) (r * s);
+    }
+
+    private static final double LN2 = 0.6931471805599453;
+
+    /**
+     * ln of {@link #uniform}(x) = (m + 0.5) 2^-23 with m = x >>> 9, in double: v = m + 0.5 = f 2^e
+     * with f in [sqrt(1/2), sqrt(2)), ln v = 2 atanh((f - 1)/(f + 1)) + e ln 2 (the series in
+     * s^2 <= 0.0295 to s^15: truncation below 1e-13), minus 23 ln 2.
+     */
+    static double lnUniform(int x) {
+        double v = (x >>> 9) + 0.5;
+        long bits = Double.doubleToRawLongBits(v);
+        int e = (int) (bits >>> 52) - 1023;
+        double f = Double.longBitsToDouble((bits & 0x000FFFFFFFFFFFFFL) | 0x3FF0000000000000L);
+        if (f > 1.4142135623730951) {
+            f *= 0.5;
+            e++;
         }
+        double s = (f - 1) / (f + 1), s2 = s * s;
+        double p = Math.fma(s2, 1.0 / 15, 1.0 / 13);
+        p = Math.fma(p, s2, 1.0 / 11);
+        p = Math.fma(p, s2, 1.0 / 9);
+        p = Math.fma(p, s2, 1.0 / 7);
+        p = Math.fma(p, s2, 1.0 / 5);
+        p = Math.fma(p, s2, 1.0 / 3);
+        double lnF = 2 * Math.fma(s * s2, p, s);
+        return Math.fma(e - 23, LN2, lnF);
     }
 
     /**
