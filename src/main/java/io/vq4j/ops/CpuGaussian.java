@@ -35,11 +35,27 @@ final class CpuGaussian {
         // Without storeEps the noise is drawn into z's own range, then replaced by the sample.
         float[] noise = storeEps ? eps : z;
         Parallel.forRange(m.length, GRAIN, (from, to) -> {
-            Philox.normals(seed, offset, from, noise, from, to - from);
-            ReparamBlocks.sample(m, lv, noise, z, from, to);
+            drawAndSample(seed, offset, m, lv, noise, z, from, to);
         });
         int[] shape = mu.shape();
         return new Reparameterized(Tensor.of(z, shape), eps == null ? null : Tensor.of(eps, shape));
+    }
+
+    /** Noise drawn while the sample is computed: sub-ranges this long stay in L2 between the two. */
+    private static final int DRAW_RUN = 4096;
+
+    /**
+     * eps[i] = normal i of (seed, offset) and z[i] = mu + exp(logvar / 2) eps over [from, to), a
+     * run at a time so the noise is still in cache when the sample reads it ({@code eps} may be
+     * {@code z}). Element i depends only on i: the same bits as drawing the whole range first.
+     */
+    private static void drawAndSample(long seed, long offset, float[] m, float[] lv, float[] eps, float[] z,
+                                      int from, int to) {
+        for (int a = from; a < to; a += DRAW_RUN) {
+            int b = Math.min(to, a + DRAW_RUN);
+            Philox.normals(seed, offset, a, eps, a, b - a);
+            ReparamBlocks.sample(m, lv, eps, z, a, b);
+        }
     }
 
     static GaussianGrads reparameterizeBackward(Tensor gradZ, Tensor logvar, long seed, long offset) {
@@ -149,8 +165,7 @@ final class CpuGaussian {
             double[][] partial = new double[chunks][];
             int[] firstSegment = new int[chunks];
             Parallel.forChunks(n, GRAIN, (c, from, to) -> {
-                Philox.normals(seed, offset, from, z, from, to - from);
-                ReparamBlocks.sample(m, lv, z, z, from, to);
+                drawAndSample(seed, offset, m, lv, z, z, from, to);
                 partial[c] = chunkSums(m, lv, segLen, from, to);
                 firstSegment[c] = from / segLen;
             });

@@ -141,16 +141,24 @@ final class CpuNearest {
                     for (int j = 0; j < k; j++) cand[j] = j;
                     count = k;
                 } else {
-                    float m = Float.POSITIVE_INFINITY;
-                    for (int j = 0; j < k; j++) m = Math.min(m, s[so + j]);
+                    // One pass: candidates under the threshold of the running minimum (which only
+                    // falls, and the threshold with it), then the survivors of the final threshold.
                     double beta = gScore * (zz + twoMaxNorm) + slack;
-                    double delta = gDirect * Math.max(0, zz + m + beta) + slack;
-                    double bound = m + 2 * beta + delta;
-                    float tf = (float) bound;
-                    if (tf < bound) tf = Math.nextUp(tf);
-                    count = 0;
+                    float m = Float.POSITIVE_INFINITY, tf = Float.POSITIVE_INFINITY;
+                    int kept = 0;
                     for (int j = 0; j < k; j++) {
-                        if (s[so + j] <= tf) cand[count++] = j;
+                        float v = s[so + j];
+                        if (v <= tf) {
+                            cand[kept++] = j;
+                            if (v < m) {
+                                m = v;
+                                tf = threshold(m, zz, beta, gDirect, slack);
+                            }
+                        }
+                    }
+                    count = 0;
+                    for (int i = 0; i < kept; i++) {
+                        if (s[so + cand[i]] <= tf) cand[count++] = cand[i];
                     }
                 }
                 // The exact re-rank: the direct form, codes ascending, strict '<' (lowest index on ties).
@@ -166,6 +174,17 @@ final class CpuNearest {
             }
         }
         return -1;
+    }
+
+    /**
+     * The candidate threshold for an approximate minimum m: {@code m + 2 beta + delta} rounded up to
+     * float (see the class comment); increasing in m.
+     */
+    private static float threshold(float m, double zz, double beta, double gDirect, double slack) {
+        double delta = gDirect * Math.max(0, zz + m + beta) + slack;
+        double bound = m + 2 * beta + delta;
+        float tf = (float) bound;
+        return tf < bound ? Math.nextUp(tf) : tf;
     }
 
     /**

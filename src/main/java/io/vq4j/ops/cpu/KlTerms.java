@@ -14,12 +14,13 @@ package io.vq4j.ops.cpu;
  * <h2>Accuracy (fp32 with u = 2^-24; the double reference is what the tests compare against)</h2>
  * With f(x) = expm1(x) - x = x^2 Q(x), Q(x) = sum_n x^n / (n + 2)!:
  * <ul>
- * <li>x in [-1, 2): f = x^2 Q(x), Q by Horner of degree 12 (truncation 6e-9 relative). No
- *     cancellation at x = 0 (the point of the formula); on [-1, 0) the alternating series has
- *     condition Q(1)/Q(-1) < 2, so f is within about 6 u.</li>
- * <li>x in [-87, -1) and [2, 88]: f = (2^k e^r - 1) - x, x = k ln2 + r (Cody-Waite), |r| <= ln2/2,
+ * <li>k = round(x log2 e) in [-1, 2], i.e. x in about [-1.04, 1.73): f = x^2 Q(x), Q by Horner of
+ *     degree 12 (truncation below 1e-8 relative). No cancellation at x = 0 (the point of the
+ *     formula); for x &lt; 0 the alternating series has condition Q(|x|)/Q(x) &lt; 2.2, so f is
+ *     within about 6 u.</li>
+ * <li>the rest of [-87, 87]: f = (2^k e^r - 1) - x, x = k ln2 + r (Cody-Waite), |r| <= ln2/2,
  *     e^r by Horner of degree 7 (truncation 5e-9); the subtraction amplifies e^x's error by
- *     e^x / f <= 1.7 on these ranges: within about 6 u.</li>
+ *     e^x / f &lt; 2 on these ranges: within about 6 u.</li>
  * <li>Elsewhere (|x| large, NaN): the scalar double {@code Math.expm1(x) - x} in the summing loop.</li>
  * </ul>
  * The term {@code fma(mu, mu, f)} adds two non-negative values: its relative error is at most
@@ -38,7 +39,7 @@ public final class KlTerms {
         final float[] lv = new float[BLOCK], mu = new float[BLOCK], scale = new float[BLOCK], t = new float[BLOCK];
         final float[] kf = new float[BLOCK], w = new float[BLOCK], v = new float[BLOCK];
         final float[] viaExp = new float[BLOCK], series = new float[BLOCK];
-        final int[] k = new int[BLOCK], pick = new int[BLOCK];
+        final int[] k = new int[BLOCK];
         final double[] lanes = new double[BLOCK];
     }
 
@@ -52,7 +53,7 @@ public final class KlTerms {
         Scratch s = SCRATCH.get();
         float[] lv = s.lv, mu = s.mu, scale = s.scale, t = s.t, kf = s.kf, w = s.w, v = s.v;
         float[] viaExp = s.viaExp, series = s.series;
-        int[] k = s.k, pick = s.pick;
+        int[] k = s.k;
         double[] lanes = s.lanes;
         double acc = 0;
         for (int b = from; b < to; b += BLOCK) {
@@ -61,18 +62,16 @@ public final class KlTerms {
             System.arraycopy(m, b, mu, 0, n);
             float amax = 0;
             for (int j = 0; j < n; j++) amax = Math.max(amax, Math.abs(lv[j])); // NaN stays NaN
-            // k = round(x log2 e) (x clamped, +128.5 keeps the truncation a floor), and u = floor(x).
-            // Each loop does one kind of conversion: C2 vectorises these, not one loop doing all.
+            // k = round(x log2 e) (x clamped; +128.5 keeps the truncation a rounding).
             for (int j = 0; j < n; j++) {
                 float x = Math.min(Math.max(lv[j], LO), HI);
                 k[j] = (int) (x * LOG2E + 128.5f) - 128;
-                pick[j] = (int) (x + 1001f) - 1001;
             }
             for (int j = 0; j < n; j++) kf[j] = k[j];
-            // w = 0 on [-1, 2), i.e. u in {-1, 0, 1} (the series), 1 elsewhere: no branch.
+            // w = 0 where k is in [-1, 2], i.e. x in about [-1.04, 1.73) (the series), 1 elsewhere: no branch.
             for (int j = 0; j < n; j++) {
-                int u = pick[j];
-                w[j] = Math.min(1, Math.max(0, -1 - u) + Math.max(0, u - 1));
+                int kk = k[j];
+                w[j] = Math.min(1, Math.max(0, -1 - kk) + Math.max(0, kk - 2));
             }
             for (int j = 0; j < n; j++) k[j] = (k[j] + 127) << 23; // the bits of 2^k
             for (int j = 0; j < n; j++) scale[j] = Float.intBitsToFloat(k[j]);

@@ -33,6 +33,45 @@ public final class Philox {
         out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
     }
 
+    /** Blocks evaluated side by side by {@link #rounds}. */
+    static final int LANES = 128;
+
+    private static final ThreadLocal<Lanes> LANE_SCRATCH = ThreadLocal.withInitial(Lanes::new);
+
+    private static final class Lanes {
+        final int[] x0 = new int[LANES], x1 = new int[LANES], x2 = new int[LANES], x3 = new int[LANES];
+        final BoxMullerLanes boxMuller = new BoxMullerLanes(LANES);
+    }
+
+    private static final int M0_LO = M0 & 0xFFFF, M0_HI = M0 >>> 16, M1_LO = M1 & 0xFFFF, M1_HI = M1 >>> 16;
+
+    /**
+     * {@link #block} for LANES counters at once (x0..x3[b] in, the output words out), in int
+     * arithmetic only, so C2 vectorises it: 8 blocks an AVX2 instruction (~2 ns an element against
+     * ~6 for {@link #block}'s scalar 64-bit multiplies). The high half of the 32 x 32-bit product
+     * is assembled from four 16 x 16-bit products (each exact in 32 bits, read unsigned).
+     */
+    static void rounds(int[] x0, int[] x1, int[] x2, int[] x3, int k0, int k1) {
+        for (int round = 0; round < 10; round++) {
+            for (int b = 0; b < LANES; b++) {
+                int a = x0[b], c = x2[b];
+                int a0 = a & 0xFFFF, a1 = a >>> 16, c0 = c & 0xFFFF, c1 = c >>> 16;
+                int p00 = a0 * M0_LO, p01 = a0 * M0_HI, p10 = a1 * M0_LO, p11 = a1 * M0_HI;
+                int hi0 = p11 + (p01 >>> 16) + (p10 >>> 16)
+                        + (((p00 >>> 16) + (p01 & 0xFFFF) + (p10 & 0xFFFF)) >>> 16);
+                int q00 = c0 * M1_LO, q01 = c0 * M1_HI, q10 = c1 * M1_LO, q11 = c1 * M1_HI;
+                int hi1 = q11 + (q01 >>> 16) + (q10 >>> 16)
+                        + (((q00 >>> 16) + (q01 & 0xFFFF) + (q10 & 0xFFFF)) >>> 16);
+                x0[b] = hi1 ^ x1[b] ^ k0;
+                x1[b] = c * M1;
+                x2[b] = hi0 ^ x3[b] ^ k1;
+                x3[b] = a * M0;
+            }
+            k0 += W0;
+            k1 += W1;
+        }
+    }
+
     /** Uniform in (0, 1), exact in float: ((x >>> 9) + 0.5) * 2^-23. */
     public static float uniform(int x) {
         return ((x >>> 9) + 0.5f) * 0x1.0p-23f;
@@ -57,6 +96,21 @@ public final class Philox {
             block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
             boxMuller(w, g);
             for (int lane = (int) (first & 3); lane < 4 && j < count; lane++) out[outOffset + j++] = g[lane];
+        }
+        if (count - j >= 4 * LANES) {
+            Lanes l = LANE_SCRATCH.get();
+            for (; j + 4 * LANES <= count; j += 4 * LANES) {
+                long q0 = (first + j) >>> 2;
+                for (int b = 0; b < LANES; b++) {
+                    long q = q0 + b;
+                    l.x0[b] = (int) q;
+                    l.x1[b] = (int) (q >>> 32);
+                    l.x2[b] = c2;
+                    l.x3[b] = c3;
+                }
+                rounds(l.x0, l.x1, l.x2, l.x3, k0, k1);
+                l.boxMuller.normals(l.x0, l.x1, l.x2, l.x3, out, outOffset + j);
+            }
         }
         for (; j + 4 <= count; j += 4) {
             long q = (first + j) >>> 2;

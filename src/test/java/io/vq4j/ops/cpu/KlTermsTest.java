@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * KlTerms' fp32 polynomial terms against {@code mu^2 + (expm1(x) - x)} in double, element by
- * element (a sum of one), over every region: the series on [-1, 2), the exponential form out to
+ * element (a sum of one), over every region: the series near 0, the exponential form out to
  * +-87, the double fallback beyond, and the region boundaries from both sides.
  */
 class KlTermsTest {
@@ -36,7 +36,8 @@ class KlTermsTest {
             check(0f, (float) x);
             check(0.3f, (float) x);
         }
-        float[] edges = {-87f, -1f, 0f, 2f, 87f};
+        // Range ends, and the series/exponential switch at k = round(x log2 e) = -1.5 and 2.5.
+        float[] edges = {-87f, -1.5f * 0.6931472f, 0f, 2.5f * 0.6931472f, 87f};
         for (float e : edges) {
             float lo = e, hi = e;
             for (int i = 0; i < 50; i++) {
