@@ -5,12 +5,13 @@ import io.vq4j.data.Dataset;
 import io.vq4j.data.FashionMnist;
 import io.vq4j.data.ImageFolder;
 import io.vq4j.data.SyntheticImages;
+import io.vq4j.data.SyntheticTiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Parses {@code --data synthetic|fashion-mnist|DIR} into a dataset of the requested size. */
+/** Parses {@code --data synthetic|synthetic-shapes|fashion-mnist|DIR} into a dataset of the requested size. */
 final class DataSource {
     private DataSource() {}
 
@@ -24,12 +25,13 @@ final class DataSource {
                         boolean failOnBadFile) {
         try {
             return switch (data) {
-                case "synthetic" -> new SyntheticImages(syntheticCount, channels, size, size, seed);
+                case "synthetic" -> new SyntheticTiles(syntheticCount, channels, size, size, seed);
+                case "synthetic-shapes" -> new SyntheticImages(syntheticCount, channels, size, size, seed);
                 case "fashion-mnist" -> FashionMnist.open(fashionDir, FashionMnist.Split.TRAIN, size);
                 default -> {
                     Path dir = Path.of(data);
                     if (!Files.isDirectory(dir)) {
-                        throw new Main.UsageError("--data " + data + ": not 'synthetic', 'fashion-mnist' or an image folder");
+                        throw new Main.UsageError("--data " + data + ": not 'synthetic', 'synthetic-shapes', 'fashion-mnist' or an image folder");
                     }
                     yield ImageFolder.open(dir, channels, size, size, failOnBadFile ? BadFilePolicy.FAIL : BadFilePolicy.SKIP);
                 }

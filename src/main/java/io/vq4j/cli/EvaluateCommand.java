@@ -30,7 +30,7 @@ import java.util.Map;
 final class EvaluateCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions model;
-    @Option(names = "--data", description = "fashion-mnist, synthetic or an image folder (default: ${DEFAULT-VALUE})", defaultValue = "fashion-mnist")
+    @Option(names = "--data", description = "fashion-mnist, synthetic, synthetic-shapes or an image folder (default: ${DEFAULT-VALUE})", defaultValue = "fashion-mnist")
     String data;
     @Option(names = "--split", description = "Fashion-MNIST split: test or train (default: ${DEFAULT-VALUE})", defaultValue = "test")
     String split;

@@ -24,18 +24,18 @@ import java.util.concurrent.Callable;
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "vqvae, vae, mlp-vqvae or mlp-vae (default: ${DEFAULT-VALUE})", defaultValue = "vqvae")
     String model;
-    @Option(names = "--data", description = "synthetic, fashion-mnist or an image folder (default: ${DEFAULT-VALUE})", defaultValue = "synthetic")
+    @Option(names = "--data", description = "synthetic (tile maps), synthetic-shapes, fashion-mnist or an image folder (default: ${DEFAULT-VALUE})", defaultValue = "synthetic")
     String data;
     @Option(names = "--fashion-dir", description = "Fashion-MNIST IDX folder (default: the Debian package's, /usr/share/datasets/fashion-mnist)")
     Path fashionDir;
     @Option(names = "--synthetic-count", description = "images in the synthetic set (default: ${DEFAULT-VALUE})", defaultValue = "3072")
     int syntheticCount;
-    @Option(names = "--epochs", description = "default: ${DEFAULT-VALUE}", defaultValue = "6")
-    int epochs;
+    @Option(names = "--epochs", description = TrainRecipe.HELP_EPOCHS)
+    Integer epochs;
     @Option(names = "--max-steps", description = "stop after this many steps in all (0: no limit)", defaultValue = "0")
     long maxSteps;
-    @Option(names = "--batch", description = "default: ${DEFAULT-VALUE}", defaultValue = "64")
-    int batch;
+    @Option(names = "--batch", description = TrainRecipe.HELP_BATCH)
+    Integer batch;
     @Option(names = "--image-size", description = "side of the (square) images; conv models need a multiple of 8 (default: 32)")
     Integer imageSize;
     @Option(names = "--backend", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})", defaultValue = "auto")
@@ -46,8 +46,8 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--optimizer", description = "adam or adamw (default: ${DEFAULT-VALUE})", defaultValue = "adamw")
     String optimizer;
-    @Option(names = "--lr", description = "learning rate; the maximum for onecycle (default: ${DEFAULT-VALUE})", defaultValue = "1e-3")
-    float lr;
+    @Option(names = "--lr", description = TrainRecipe.HELP_LR)
+    Float lr;
     @Option(names = "--weight-decay", description = "default: 0.01 for adamw, 0 for adam")
     Float weightDecay;
     @Option(names = "--schedule", description = "onecycle or constant (default: ${DEFAULT-VALUE})", defaultValue = "onecycle")
@@ -89,7 +89,10 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig.Optimizer opt = parse(() -> TrainConfig.Optimizer.valueOf(optimizer.toUpperCase(java.util.Locale.ROOT)));
         TrainConfig.Schedule sched = parse(() -> TrainConfig.Schedule.valueOf(schedule.toUpperCase(java.util.Locale.ROOT)));
         float wd = weightDecay != null ? weightDecay : opt == TrainConfig.Optimizer.ADAMW ? 0.01f : 0f;
-        TrainConfig cfg = parse(() -> new TrainConfig(epochs, maxSteps, batch, opt, lr, wd, sched, valFraction,
+        TrainRecipe recipe = TrainRecipe.forData(data);
+        int ep = epochs != null ? epochs : recipe.epochs(), bs = batch != null ? batch : recipe.batch();
+        float rate = lr != null ? lr : recipe.lr();
+        TrainConfig cfg = parse(() -> new TrainConfig(ep, maxSteps, bs, opt, rate, wd, sched, valFraction,
                 target == null ? Double.NaN : target, seed, augment, imagesEvery, out));
         Dataset dataset = DataSource.open(data, channels, size, syntheticCount, seed, fashionDir, failOnBadFile);
         Backend b;
