@@ -16,8 +16,8 @@
 //       shared memory, no __syncthreads, and many small samples (PER_SAMPLE of [B, small]) do not
 //       each hold a whole block. Writes partial[c] (fp64); when every segment is one chunk it
 //       writes the result out[c] = outScale * sum (fp32) directly and there is no second pass.
-//   gaussian_kl_finish_f32   one warp per segment sums its chunksPerSeg partials the same way and
-//       writes out[s] = outScale * sum.
+//   gaussian_kl_finish_f32   one block per segment sums its chunksPerSeg partials in a fixed order
+//       (per thread, then per warp, then across the block's warps) and writes out[s] = outScale * sum.
 //   Napkin: reads 8 B/elem, ~20 fp32 ops (expm1f, fma) + 1 cvt + 1 DADD per element: 64M elements
 //   = 512 MB, ~160 us on an H100; the cvt (16/clk/SM) costs ~20 us and overlaps. The second pass
 //   reads at most ~32K partials (256 KB).
@@ -87,17 +87,32 @@ extern "C" __global__ void gaussian_kl_partial_f32(double* __restrict__ partial,
     }
 }
 
-extern "C" __global__ void gaussian_kl_finish_f32(float* __restrict__ out, const double* __restrict__ partial,
-                                                  long long chunksPerSeg, long long segments, double outScale) {
-    const int lane = threadIdx.x & 31;
-    const long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
-    const long long warps = ((long long)gridDim.x * blockDim.x) >> 5;
-    for (long long s = warp; s < segments; s += warps) {
+// One block of GAUSSIAN_KL_FINISH_THREADS per segment (grid-stride over segments). Thread t sums
+// partials t, t + 256, ... in order (unrolled so the loads overlap: a single warp reading 16K
+// partials one dependent load at a time took ~60 us, a quarter of the whole 64M-element KL),
+// then each warp's fixed shuffle tree, then warp 0 adds the 8 warp sums in order. The order
+// depends only on the block size, which the launcher fixes: the same bits on every run.
+#define GAUSSIAN_KL_FINISH_THREADS 256
+extern "C" __global__ void __launch_bounds__(GAUSSIAN_KL_FINISH_THREADS)
+gaussian_kl_finish_f32(float* __restrict__ out, const double* __restrict__ partial,
+                       long long chunksPerSeg, long long segments, double outScale) {
+    __shared__ double warpSums[GAUSSIAN_KL_FINISH_THREADS / 32];
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    for (long long s = blockIdx.x; s < segments; s += gridDim.x) {
         const double* p = partial + s * chunksPerSeg;
         double acc = 0.0;
-        for (long long j = lane; j < chunksPerSeg; j += 32) acc += p[j];
+#pragma unroll 8
+        for (long long j = tid; j < chunksPerSeg; j += GAUSSIAN_KL_FINISH_THREADS) acc += p[j];
         acc = gaussian_kl_warp_sum(acc);
-        if (lane == 0) out[s] = (float)(acc * outScale);
+        if (lane == 0) warpSums[warp] = acc;
+        __syncthreads();
+        if (tid == 0) {
+            double total = 0.0;
+#pragma unroll
+            for (int w = 0; w < GAUSSIAN_KL_FINISH_THREADS / 32; ++w) total += warpSums[w];
+            out[s] = (float)(total * outScale);
+        }
+        __syncthreads();  // warpSums is reused by the next segment
     }
 }
 

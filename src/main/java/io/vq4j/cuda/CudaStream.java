@@ -16,6 +16,7 @@ public final class CudaStream implements AutoCloseable {
 
     private final CudaContext context;
     private final RawStream stream = new RawStream();
+    private final BlockCache cache = new BlockCache();
     private boolean closed;
 
     CudaStream(CudaContext context) {
@@ -37,6 +38,23 @@ public final class CudaStream implements AutoCloseable {
 
     public CudaContext context() { return context; }
 
+    BlockCache cache() { return cache; }
+
+    /** Bytes of freed device blocks this stream keeps for reuse ({@link BlockCache}). */
+    public long cachedBytes() { return cache.cachedBytes(); }
+
+    /**
+     * Hands the blocks of freed buffers this stream keeps for reuse back to the driver's pool
+     * (stream-ordered), e.g. before measuring an op's peak memory from a clean state.
+     */
+    public void trimCache() {
+        ensureOpen();
+        context.bind();
+        for (DevicePointer p : cache.drain()) {
+            CudaCheck.check(JCudaDriver.cuMemFreeAsync(p, stream), "cuMemFreeAsync");
+        }
+    }
+
     /** Waits for everything queued on this stream; asynchronous kernel errors surface here. */
     public void synchronize() {
         ensureOpen();
@@ -51,8 +69,9 @@ public final class CudaStream implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (closed) return;
-        closed = true;
         context.bind();
+        trimCache();
+        closed = true;
         JCudaDriver.cuStreamSynchronize(stream);
         CudaCheck.check(JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy");
     }

@@ -2,14 +2,16 @@ package io.vq4j.cuda;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Device memory from the stream-ordered allocator ({@code cuMemAllocAsync} on the owning stream),
- * so allocation and free do not synchronize the device. Owned by whoever created it; freed by
- * {@link #close()} (idempotent), never by the garbage collector.
+ * so allocation and free do not synchronize the device, and reused through the stream's
+ * {@link BlockCache} after warm-up, so they cost no driver call either. Owned by whoever created
+ * it; freed by {@link #close()} (idempotent), never by the garbage collector.
  *
  * <p>Host copies are synchronous: they first wait for the owning stream, so the data a kernel
  * wrote is there when the copy reads it.
@@ -20,7 +22,9 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private final CudaStream stream;
     private final long bytes;
-    private final DevicePointer ptr = new DevicePointer();
+    /** What was allocated: the size class of {@code bytes} with the cache on, else max(bytes, 4). */
+    private final long capacity;
+    private final DevicePointer ptr;
     private volatile boolean closed;
 
     /** Allocates {@code bytes} (at least 1) on {@code stream}'s context; contents undefined. */
@@ -30,8 +34,18 @@ public final class DeviceBuffer implements AutoCloseable {
         this.bytes = bytes;
         stream.context().bind();
         long request = Math.max(bytes, 4);
-        CudaCheck.check(JCudaDriver.cuMemAllocAsync(ptr, request, stream.jcuda()),
-                () -> "cuMemAlloc(" + request + " bytes)");
+        this.capacity = BlockCache.ENABLED ? BlockCache.sizeClass(request) : request;
+        DevicePointer p = BlockCache.ENABLED ? stream.cache().take(capacity) : null;
+        if (p == null) {
+            p = new DevicePointer();
+            int r = JCudaDriver.cuMemAllocAsync(p, capacity, stream.jcuda());
+            if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY && stream.cachedBytes() > 0) {
+                stream.trimCache(); // blocks kept for other sizes go back to the pool; try once more
+                r = JCudaDriver.cuMemAllocAsync(p, capacity, stream.jcuda());
+            }
+            CudaCheck.check(r, () -> "cuMemAlloc(" + request + " bytes)");
+        }
+        this.ptr = p;
         LIVE_BYTES.addAndGet(bytes);
         LIVE_BUFFERS.incrementAndGet();
     }
@@ -140,6 +154,10 @@ public final class DeviceBuffer implements AutoCloseable {
         }
         LIVE_BYTES.addAndGet(-bytes);
         LIVE_BUFFERS.decrementAndGet();
+        if (BlockCache.ENABLED) {
+            stream.cache().put(capacity, ptr);
+            return;
+        }
         stream.context().bind();
         CudaCheck.check(JCudaDriver.cuMemFreeAsync(ptr, stream.jcuda()), "cuMemFreeAsync");
     }

@@ -2,17 +2,19 @@ package io.vq4j.cuda;
 
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
-import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * A small builder for one kernel launch: grid, block, dynamic shared memory, stream and typed
  * arguments in the order of the kernel's signature. The launch's return code is checked; with
  * {@code -Dvq4j.cuda.syncCheck=true} the stream is also synchronized after every launch so an
  * asynchronous fault names the kernel that caused it (tests turn this on).
+ *
+ * <p>Each argument is kept as one 8-byte slot (a device address, a long, a double, or an int or
+ * float in the low 4 bytes) and launched through {@link DriverLaunch} (FFM), or through JCuda's
+ * wrapper with {@code -Dvq4j.cuda.launch=jcuda}.
  *
  * <pre>{@code
  * KernelLaunch.of(module.function("vq_gather"), stream)
@@ -24,13 +26,14 @@ import java.util.List;
 public final class KernelLaunch {
     static final boolean SYNC_CHECK = Boolean.getBoolean("vq4j.cuda.syncCheck");
 
-    private final CUfunction function;
+    private final KernelModule.Function function;
     private final String name;
     private final CudaStream stream;
-    private final List<NativePointerObject> args = new ArrayList<>(16);
+    private long[] slots = new long[16];
+    private int count;
     private int gx = 1, gy = 1, gz = 1, bx = 1, by = 1, bz = 1, sharedBytes;
 
-    private KernelLaunch(CUfunction function, String name, CudaStream stream) {
+    private KernelLaunch(KernelModule.Function function, String name, CudaStream stream) {
         this.function = function;
         this.name = name;
         this.stream = stream;
@@ -56,27 +59,37 @@ public final class KernelLaunch {
 
     public KernelLaunch sharedBytes(int bytes) { sharedBytes = bytes; return this; }
 
-    public KernelLaunch arg(DeviceBuffer b) { args.add(Pointer.to(b.pointer())); return this; }
+    public KernelLaunch arg(DeviceBuffer b) { return slot(b.address()); }
 
     /** A device pointer argument that may be absent (passed as NULL). */
-    public KernelLaunch argOrNull(DeviceBuffer b) {
-        args.add(b == null ? Pointer.to(new long[] {0L}) : Pointer.to(b.pointer()));
+    public KernelLaunch argOrNull(DeviceBuffer b) { return slot(b == null ? 0L : b.address()); }
+
+    public KernelLaunch arg(int v) { return slot(v & 0xFFFF_FFFFL); }
+
+    public KernelLaunch arg(long v) { return slot(v); }
+
+    public KernelLaunch arg(float v) { return slot(Float.floatToRawIntBits(v) & 0xFFFF_FFFFL); }
+
+    public KernelLaunch arg(double v) { return slot(Double.doubleToRawLongBits(v)); }
+
+    private KernelLaunch slot(long v) {
+        if (count == slots.length) slots = Arrays.copyOf(slots, 2 * count);
+        slots[count++] = v;
         return this;
     }
 
-    public KernelLaunch arg(int v) { args.add(Pointer.to(new int[] {v})); return this; }
-
-    public KernelLaunch arg(long v) { args.add(Pointer.to(new long[] {v})); return this; }
-
-    public KernelLaunch arg(float v) { args.add(Pointer.to(new float[] {v})); return this; }
-
-    public KernelLaunch arg(double v) { args.add(Pointer.to(new double[] {v})); return this; }
-
     public void launch() {
         stream.context().bind();
-        Pointer params = Pointer.to(args.toArray(new NativePointerObject[0]));
-        CudaCheck.check(JCudaDriver.cuLaunchKernel(function, gx, gy, gz, bx, by, bz, sharedBytes,
-                stream.jcuda(), params, null), this::describe);
+        int result;
+        if (DriverLaunch.FFM) {
+            result = DriverLaunch.launch(function.address(), gx, gy, gz, bx, by, bz, sharedBytes, stream.handle(), slots, count);
+        } else {
+            NativePointerObject[] params = new NativePointerObject[count];
+            for (int i = 0; i < count; i++) params[i] = Pointer.to(new long[] {slots[i]});
+            result = JCudaDriver.cuLaunchKernel(function, gx, gy, gz, bx, by, bz, sharedBytes, stream.jcuda(),
+                    Pointer.to(params), null);
+        }
+        CudaCheck.check(result, this::describe);
         if (SYNC_CHECK) {
             CudaCheck.check(JCudaDriver.cuStreamSynchronize(stream.jcuda()), () -> "after " + describe());
         }

@@ -18,7 +18,12 @@ public final class KernelModule {
 
     private final CudaContext context;
     private final CUmodule module = new CUmodule();
-    private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Function> functions = new ConcurrentHashMap<>();
+
+    /** A {@link CUfunction} whose raw handle is readable, for {@link DriverLaunch}'s FFM call. */
+    public static final class Function extends CUfunction {
+        long address() { return getNativePointer(); }
+    }
 
     KernelModule(CudaContext context, byte[] image) {
         this.context = context;
@@ -34,10 +39,10 @@ public final class KernelModule {
     }
 
     /** The kernel named {@code name} (extern "C" in cuda/*.cu). */
-    public CUfunction function(String name) {
+    public Function function(String name) {
         return functions.computeIfAbsent(name, n -> {
             context.bind();
-            CUfunction f = new CUfunction();
+            Function f = new Function();
             CudaCheck.check(JCudaDriver.cuModuleGetFunction(f, module, n), "cuModuleGetFunction(" + n + ")");
             return f;
         });

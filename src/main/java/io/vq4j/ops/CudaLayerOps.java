@@ -8,7 +8,9 @@ import io.vq4j.cuda.ffm.CudnnHandle;
 import io.vq4j.cuda.ffm.CudnnMathType;
 import io.vq4j.cuda.ffm.FilterDescriptor;
 import io.vq4j.cuda.ffm.TensorDescriptor;
+import io.vq4j.cuda.DeviceBuffer;
 import io.vq4j.cuda.kernels.ActivationKernels;
+import io.vq4j.cuda.kernels.BiasGradKernels;
 
 /**
  * The layer ops on the GPU: convolutions and batch norm through cuDNN, linear layers through
@@ -78,11 +80,17 @@ public final class CudaLayerOps extends CheckedLayerOps {
         }
     }
 
-    /** db = sum of dy over (N, H, W), as a [C] tensor. */
-    private Tensor biasGrad(TensorDescriptor dyDesc, Tensor dy, int channels) {
-        Tensor db = empty(channels);
-        try (TensorDescriptor b = TensorDescriptor.nchw(1, channels, 1, 1)) {
-            dnn.convolutionBackwardBias(1f, dyDesc, addr(dy), 0f, b, addr(db));
+    /**
+     * db = sum of dy over (N, H, W), as a [C] tensor: dy is [N, C, H, W] or [N, C]. Our own
+     * deterministic reduction (cuda/bias_grad.cu), not cudnnConvolutionBackwardBias, which was
+     * 10x slower on the H100 (see the kernel's header).
+     */
+    private Tensor biasGrad(Tensor dy) {
+        int n = dy.dim(0), c = dy.dim(1);
+        long hw = dy.numel() / ((long) n * c);
+        Tensor db = empty(c);
+        try (DeviceBuffer partial = new DeviceBuffer(ops.runtime().stream(), 8L * BiasGradKernels.partialDoubles(n, c))) {
+            BiasGradKernels.biasGrad(ops.runtime(), new BiasGradKernels.Params(db.deviceBuffer(), partial, dy.deviceBuffer(), n, c, hw));
             return db;
         } catch (RuntimeException | Error e) {
             db.close();
@@ -117,7 +125,7 @@ public final class CudaLayerOps extends CheckedLayerOps {
             dnn.convolutionBackwardData(1f, wd, addr(weight), yd, addr(gradOut), cd, 0f, xd, addr(dx));
             dw = empty(weight.shape());
             dnn.convolutionBackwardFilter(1f, xd, addr(x), yd, addr(gradOut), cd, 0f, wd, addr(dw));
-            if (withBias) db = biasGrad(yd, gradOut, g.outChannels());
+            if (withBias) db = biasGrad(gradOut);
             return new LayerGrads(dx, dw, db);
         } catch (RuntimeException | Error e) {
             closeAll(dx, dw, db);
@@ -152,7 +160,7 @@ public final class CudaLayerOps extends CheckedLayerOps {
             dnn.convolutionForward(1f, yd, addr(gradOut), wd, addr(weight), cd, 0f, xd, addr(dx));
             dw = empty(weight.shape());
             dnn.convolutionBackwardFilter(1f, yd, addr(gradOut), xd, addr(x), cd, 0f, wd, addr(dw));
-            if (withBias) db = biasGrad(yd, gradOut, g.outChannels());
+            if (withBias) db = biasGrad(gradOut);
             return new LayerGrads(dx, dw, db);
         } catch (RuntimeException | Error e) {
             closeAll(dx, dw, db);
@@ -281,9 +289,7 @@ public final class CudaLayerOps extends CheckedLayerOps {
             dw = empty(out, in);
             blas.sgemmRowMajor(CublasOp.T, CublasOp.N, out, in, n, 1f, addr(gradOut), addr(x), 0f, addr(dw));
             if (withBias) {
-                try (TensorDescriptor yd = TensorDescriptor.nchw(n, out, 1, 1)) {
-                    db = biasGrad(yd, gradOut, out);
-                }
+                db = biasGrad(gradOut);
             }
             return new LayerGrads(dx, dw, db);
         } catch (RuntimeException | Error e) {

@@ -19,6 +19,7 @@ import java.util.List;
  * <pre>
  *   java -cp target/benchmarks.jar io.vq4j.bench.GpuBench --out vq4j.json [--quick] [--reps 30] [--only TEXT] [--keep-pool]
  * </pre>
+ * {@code --only TEXT} keeps the cases whose "op shape" contains TEXT (e.g. "train step ConvVQVAE").
  * {@code --quick} divides the big sizes by 8, as bench_ops.py's {@code --quick} does, so the two
  * still pair up (the training steps: a quarter of the batch, as bench_train_step.py's --quick).
  * The last rows are one full training step of the conv VAE and VQ-VAE ({@link TrainStepCases}),
@@ -91,7 +92,7 @@ public final class GpuBench {
             BenchContext ctx = new BenchContext(gpu, cpu, floors, o.reps());
             List<Row> rows = new ArrayList<>();
             for (Case c : cases(o.quick() ? 8 : 1)) {
-                if (o.only() != null && !c.work().op().contains(o.only())) continue;
+                if (o.only() != null && !(c.work().op() + " " + c.work().shape()).contains(o.only())) continue;
                 Row r = run(ctx, c);
                 rows.add(r);
                 System.out.println(r.summary());

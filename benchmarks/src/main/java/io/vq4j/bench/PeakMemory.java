@@ -25,6 +25,7 @@ final class PeakMemory {
         CudaStream stream = gpu.runtime().stream();
         Map<String, Object> m = new LinkedHashMap<>();
         long inputs = 4L * (z.numel() + codebook.numel());
+        stream.trimCache(); // blocks kept for reuse would hide the op's own allocations from the pool's counters
         stream.synchronize();
         long live0 = DeviceBuffer.liveBytes();
         MemoryPool pool;

@@ -210,14 +210,6 @@ final class CudnnFunctions {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                     JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS));
 
-    /**
-     * cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void* alpha,
-     * const cudnnTensorDescriptor_t dyDesc, const void* dy, const void* beta,
-     * const cudnnTensorDescriptor_t dbDesc, void* db)
-     */
-    static final MethodHandle cudnnConvolutionBackwardBias = LIBRARY.downcall("cudnnConvolutionBackwardBias",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-
     // ---- tensor arithmetic and batch norm (cudnn_ops.h) -------------------------------------
 
     /**

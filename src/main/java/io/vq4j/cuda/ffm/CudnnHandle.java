@@ -10,7 +10,6 @@ import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnAddTensor;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnBatchNormalizationBackward;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnBatchNormalizationForwardInference;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnBatchNormalizationForwardTraining;
-import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionBackwardBias;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionBackwardData;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionBackwardFilter;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionForward;
@@ -179,25 +178,6 @@ public final class CudnnHandle implements AutoCloseable {
             MemorySegment pa = arena.allocateFrom(JAVA_FLOAT, alpha), pb = arena.allocateFrom(JAVA_FLOAT, beta);
             CudnnCheck.call(() -> "cudnnConvolutionBackwardFilter(" + key + ", algo=" + c.algo() + ")",
                     () -> (int) cudnnConvolutionBackwardFilter.invokeExact(h, pa, xd, px, dyd, pdy, cd, c.algo(), ws, wsBytes, pb, dwd, pdw));
-        }
-    }
-
-    /** db = alpha sum over (n, h, w) of dy + beta db, with db 1 x K x 1 x 1: the gradient of a per-channel bias. */
-    public synchronized void convolutionBackwardBias(float alpha, TensorDescriptor dyDesc, long dy,
-                                                     float beta, TensorDescriptor dbDesc, long db) {
-        Dims4 expected = new Dims4(1, dyDesc.dims().c(), 1, 1);
-        if (!dbDesc.dims().equals(expected)) {
-            throw new IllegalArgumentException("convolutionBackwardBias: dy " + dyDesc.dims() + " needs db " + expected
-                    + ", got " + dbDesc.dims());
-        }
-        requireAddress("convolutionBackwardBias", "dy", dy);
-        requireAddress("convolutionBackwardBias", "db", db);
-        MemorySegment h = open();
-        MemorySegment dyd = dyDesc.segment(), dbd = dbDesc.segment();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pa = arena.allocateFrom(JAVA_FLOAT, alpha), pb = arena.allocateFrom(JAVA_FLOAT, beta);
-            CudnnCheck.call(() -> "cudnnConvolutionBackwardBias(dy=" + dyDesc.dims() + ")",
-                    () -> (int) cudnnConvolutionBackwardBias.invokeExact(h, pa, dyd, ptr(dy), pb, dbd, ptr(db)));
         }
     }
 

@@ -15,6 +15,8 @@ public final class GaussianKlKernels {
     static final int THREADS = 256;
     static final int WARPS_PER_BLOCK = THREADS / 32;
     static final int BLOCKS_PER_SM = 16;
+    /** gaussian_kl_finish_f32's block (GAUSSIAN_KL_FINISH_THREADS): part of its fixed summation order. */
+    static final int FINISH_THREADS = 256;
     /** The fewest elements one warp sums: below this a warp's loads cannot hide their latency. */
     static final long MIN_CHUNK = 1024;
     /** About this many chunks for large inputs: ~2 warps per warp slot of an H100 (132 SMs x 64). */
@@ -80,8 +82,10 @@ public final class GaussianKlKernels {
 
     public static void finish(Cuda.Runtime rt, KlFinishParams p) {
         KlPlan plan = p.plan();
+        // one block of FINISH_THREADS per segment; the kernel's summation order depends on that size
+        long blocks = Math.max(1, Math.min(plan.segments(), (long) rt.context().multiprocessorCount() * BLOCKS_PER_SM));
         KernelLaunch.of(rt.kernels(), "gaussian_kl_finish_f32", rt.stream())
-                .grid(warpGrid(rt, plan.segments())).block(THREADS)
+                .grid(blocks).block(FINISH_THREADS)
                 .arg(p.out()).arg(p.partial()).arg(plan.chunksPerSegment()).arg(plan.segments()).arg(p.outScale())
                 .launch();
     }

@@ -14,7 +14,9 @@ public final class NearestSmallKernels {
 
     /** Largest D (VQS_MAX_D). */
     public static final int MAX_D = 8;
-    static final int THREADS = 128;
+    static final int THREADS = 256;
+    /** Vectors per block: four threads share one (VQS_SPLIT). */
+    static final int VECTORS_PER_BLOCK = THREADS / 4;
 
     /** Whether the kernel takes this shape: D &lt;= 8 and the codebook + norms fit in 48 KB. */
     public static boolean supports(int d, int k) {
@@ -35,7 +37,7 @@ public final class NearestSmallKernels {
             throw new IllegalArgumentException("vq_nearest_small: D = " + p.d() + ", K = " + p.k() + " not supported");
         }
         KernelLaunch.of(module, "vq_nearest_small", stream)
-                .grid((p.n() + (long) THREADS - 1) / THREADS).block(THREADS).sharedBytes((int) sharedBytes(p.d(), p.k()))
+                .grid((p.n() + (long) VECTORS_PER_BLOCK - 1) / VECTORS_PER_BLOCK).block(THREADS).sharedBytes((int) sharedBytes(p.d(), p.k()))
                 .arg(p.z()).arg(p.codebook()).arg(p.indices()).argOrNull(p.distances()).argOrNull(p.zq())
                 .arg(p.status()).arg(p.n()).arg(p.spatial()).arg(p.d()).arg(p.k())
                 .launch();
