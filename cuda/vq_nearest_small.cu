@@ -3,12 +3,16 @@
 // At D = 4 the search is K*D = 2048 FMAs per vector: the tiled kernel's 16-dim tiles, code
 // splits and a separate finalize (3 launches, partials in global memory) cost more than the math.
 //
-// Version 2 (this one): four threads own one vector, each scanning every fourth code.
-// Version 1 gave each thread a whole vector: at N = 65536 that is 2048 warps, 15 per SM, and
+// Version 3 (this one): four threads own two vectors, each scanning every fourth code for both,
+// so each code read from shared memory serves two vectors (9 instead of 10 instructions per
+// vector and code) and a block covers 128 vectors: at N = 65536, 512 blocks, one wave.
+// Version 2 (four threads per vector, 64 vectors a block) took 25 us at N = 65536: 1024 blocks at
+// 6 a SM were 1.3 waves. Version 1 gave each thread a whole vector: at N = 65536 that is 2048 warps, 15 per SM, and
 // Nsight Compute measured 23% achieved occupancy, 0.57 instructions issued per scheduler cycle
 // and 69 us per call, with a per-block prologue (norms by warp reductions) that grows with K.
 //
-// vq_nearest_small: block = 256 threads = 64 vectors x VQS_SPLIT (4) slices. Prologue: the
+// vq_nearest_small: block = 256 threads = 64 thread groups x VQS_SPLIT (4) slices, each group
+// owning VQS_PER_GROUP (2) vectors: vectors g and g + 64 of the block's 128. Prologue: the
 // codebook [K][D] is copied into shared memory and one thread per row computes its norm with
 // exactly the operations and order of vq_nearest_row_norm_warp at D <= 8 (lane c holds
 // fmaf(v_c, v_c, 0), the butterfly over xor 16..1 adds zeros until xor 4, then
@@ -36,7 +40,9 @@
 
 #define VQS_THREADS 256
 #define VQS_SPLIT 4
-#define VQS_VECTORS (VQS_THREADS / VQS_SPLIT)
+#define VQS_PER_GROUP 2
+#define VQS_GROUPS (VQS_THREADS / VQS_SPLIT)
+#define VQS_VECTORS (VQS_GROUPS * VQS_PER_GROUP)
 #define VQS_MAX_D 8
 
 template <int D>
@@ -44,57 +50,77 @@ static __device__ __forceinline__ void vq_small_search(const float* __restrict__
                                                        const float* es, const float* en,
                                                        int* __restrict__ indices, float* __restrict__ distances,
                                                        float* __restrict__ zq, int* __restrict__ status,
-                                                       long long nn, bool active, int slice, int spatial, int k) {
-    float zv[D];
-    long long zb = 0;
-    float best = INFINITY;
-    int bi = VQN_NONE;
-    if (active) {
-        zb = vq_nearest_zbase(nn, spatial, D);
+                                                       const long long* nn, const bool* active, int slice,
+                                                       int spatial, int k) {
+    float zv[VQS_PER_GROUP][D];
+    long long zb[VQS_PER_GROUP];
+    float best[VQS_PER_GROUP];
+    int bi[VQS_PER_GROUP];
+#pragma unroll
+    for (int v = 0; v < VQS_PER_GROUP; ++v) {
+        best[v] = INFINITY;
+        bi[v] = VQN_NONE;
+        zb[v] = 0;
         bool bad = false;
 #pragma unroll
-        for (int c = 0; c < D; ++c) {
-            zv[c] = z[zb + (long long)c * spatial];
-            bad |= !isfinite(zv[c]);
+        for (int c = 0; c < D; ++c) zv[v][c] = 0.f;
+        if (active[v]) {
+            zb[v] = vq_nearest_zbase(nn[v], spatial, D);
+#pragma unroll
+            for (int c = 0; c < D; ++c) {
+                zv[v][c] = z[zb[v] + (long long)c * spatial];
+                bad |= !isfinite(zv[v][c]);
+            }
         }
-        if (bad && slice == 0) atomicMin(&status[1], (int)nn);
+        if (bad && slice == 0) atomicMin(&status[1], (int)nn[v]);
+    }
+    // An inactive vector scans zeros and is never written: the loop stays uniform in the group.
 #pragma unroll 4
-        for (int kc = slice; kc < k; kc += VQS_SPLIT) {
-            const float* er = es + kc * D;
+    for (int kc = slice; kc < k; kc += VQS_SPLIT) {
+        const float* er = es + kc * D;
+        float ev[D];
+#pragma unroll
+        for (int c = 0; c < D; ++c) ev[c] = er[c];
+        const float nk = en[kc];
+#pragma unroll
+        for (int v = 0; v < VQS_PER_GROUP; ++v) {
             float dot = 0.f;
 #pragma unroll
-            for (int c = 0; c < D; ++c) dot = fmaf(zv[c], er[c], dot);
-            const float s = fmaf(-2.f, dot, en[kc]);
-            if (s < best) { best = s; bi = kc; }
+            for (int c = 0; c < D; ++c) dot = fmaf(zv[v][c], ev[c], dot);
+            const float s = fmaf(-2.f, dot, nk);
+            if (s < best[v]) { best[v] = s; bi[v] = kc; }
         }
     }
-    // Merge the four slices: lower score wins, then the lower index (VQN_NONE, the largest int,
-    // with score +inf, loses to every real candidate, whose score is below +inf).
 #pragma unroll
-    for (int o = 1; o < VQS_SPLIT; o <<= 1) {
-        const float os = __shfl_xor_sync(0xffffffffu, best, o);
-        const int oi = __shfl_xor_sync(0xffffffffu, bi, o);
-        if (os < best || (os == best && oi < bi)) { best = os; bi = oi; }
-    }
-    if (!active || slice != 0) return;
-    const int id = bi == VQN_NONE ? 0 : bi;  // nothing comparable (non-finite data): stay in bounds
-    indices[nn] = id;
-    const float* ek = es + id * D;
-    if (distances != nullptr) {
-        float a = 0.f;
+    for (int v = 0; v < VQS_PER_GROUP; ++v) {
+        // Merge the four slices: lower score wins, then the lower index (VQN_NONE, the largest int,
+        // with score +inf, loses to every real candidate, whose score is below +inf).
 #pragma unroll
-        for (int c = 0; c < D; ++c) {
-            const float df = __fsub_rn(zv[c], ek[c]);
-            a = __fadd_rn(a, __fmul_rn(df, df));
+        for (int o = 1; o < VQS_SPLIT; o <<= 1) {
+            const float os = __shfl_xor_sync(0xffffffffu, best[v], o);
+            const int oi = __shfl_xor_sync(0xffffffffu, bi[v], o);
+            if (os < best[v] || (os == best[v] && oi < bi[v])) { best[v] = os; bi[v] = oi; }
         }
-        distances[nn] = a;
-    }
-    if (zq != nullptr) {
-        if (D == 4 && spatial == 1) {  // rows: one 16-byte store (zq rows are 16-byte aligned at D = 4)
-            *reinterpret_cast<float4*>(zq + nn * 4) = make_float4(ek[0], ek[1], ek[2], ek[3]);
-        } else {
+        if (!active[v] || slice != 0) continue;
+        const int id = bi[v] == VQN_NONE ? 0 : bi[v];  // nothing comparable (non-finite data): stay in bounds
+        indices[nn[v]] = id;
+        const float* ek = es + id * D;
+        if (distances != nullptr) {
+            float a = 0.f;
 #pragma unroll
-            for (int c = 0; c < D; ++c) zq[zb + (long long)c * spatial] = ek[c];
+            for (int c = 0; c < D; ++c) {
+                const float df = __fsub_rn(zv[v][c], ek[c]);
+                a = __fadd_rn(a, __fmul_rn(df, df));
+            }
+            distances[nn[v]] = a;
+        }
+        if (zq != nullptr) {
+            if (D == 4 && spatial == 1) {  // rows: one 16-byte store (zq rows are 16-byte aligned at D = 4)
+                *reinterpret_cast<float4*>(zq + nn[v] * 4) = make_float4(ek[0], ek[1], ek[2], ek[3]);
+            } else {
+#pragma unroll
+                for (int c = 0; c < D; ++c) zq[zb[v] + (long long)c * spatial] = ek[c];
+            }
         }
     }
 }
@@ -116,7 +142,7 @@ static __device__ __forceinline__ float vq_small_row_norm(const float* __restric
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-// Grid: ceil(N / 64) blocks of 256. Dynamic shared memory: es [K][D] | en [K] floats.
+// Grid: ceil(N / 128) blocks of 256. Dynamic shared memory: es [K][D] | en [K] floats.
 extern "C" __global__ void __launch_bounds__(VQS_THREADS)
 vq_nearest_small(const float* __restrict__ z, const float* __restrict__ e, int* __restrict__ indices,
                  float* __restrict__ distances, float* __restrict__ zq, int* __restrict__ status,
@@ -132,10 +158,15 @@ vq_nearest_small(const float* __restrict__ z, const float* __restrict__ e, int* 
         if (bad && blockIdx.x == 0) atomicMin(&status[0], row);
     }
     __syncthreads();
-    // No early return: the four slices of a vector shuffle together, and so do whole warps.
-    const long long nn = (long long)blockIdx.x * VQS_VECTORS + (tid / VQS_SPLIT);
-    const bool active = nn < n;
-    const int slice = tid % VQS_SPLIT;
+    // No early return: the four slices of a group shuffle together, and so do whole warps.
+    const int group = tid / VQS_SPLIT, slice = tid % VQS_SPLIT;
+    long long nn[VQS_PER_GROUP];
+    bool active[VQS_PER_GROUP];
+#pragma unroll
+    for (int v = 0; v < VQS_PER_GROUP; ++v) {
+        nn[v] = (long long)blockIdx.x * VQS_VECTORS + v * VQS_GROUPS + group;
+        active[v] = nn[v] < n;
+    }
     switch (d) {
         case 1: vq_small_search<1>(z, e, es, en, indices, distances, zq, status, nn, active, slice, spatial, k); break;
         case 2: vq_small_search<2>(z, e, es, en, indices, distances, zq, status, nn, active, slice, spatial, k); break;

@@ -92,7 +92,8 @@ final class CudaNearest {
         int n = (int) g.n(), k = g.k(), d = g.d(), sp = g.spatial();
         Path path = path(ops.nearestSearch(), g, ctx.computeCapabilityMajor(), ctx.multiprocessorCount());
         try (DeviceBuffer status = new DeviceBuffer(rt.stream(), 4L * NearestKernels.STATUS_WORDS)) {
-            status.fill32(NearestKernels.STATUS_NONE);
+            // the status words are read only with data checks on; otherwise the kernels' flags land unread
+            if (CheckedOps.DATA_CHECKS) status.fill32(NearestKernels.STATUS_NONE);
             switch (path) {
                 case SMALL_D -> NearestSmallKernels.search(rt.kernels(), rt.stream(),
                         new NearestSmallKernels.Params(z.deviceBuffer(), codebook.deviceBuffer(), indices, distances, zq,
@@ -154,7 +155,7 @@ final class CudaNearest {
             zq = ops.empty(DType.F32, z.shape());
             st = ops.empty(DType.F32, z.shape());
             losses = ops.empty(DType.F32, 2);
-            status.fill32(QuantizeKernels.STATUS_NONE);
+            if (CheckedOps.DATA_CHECKS) status.fill32(QuantizeKernels.STATUS_NONE); // read only then
             QuantizeKernels.gather(rt.kernels(), rt.stream(),
                     new QuantizeKernels.GatherParams(z.deviceBuffer(), codebook.deviceBuffer(), indices.deviceBuffer(),
                             zq.deviceBuffer(), st.deviceBuffer(), partials, status, numel, g.spatial(), g.d(), g.k()));

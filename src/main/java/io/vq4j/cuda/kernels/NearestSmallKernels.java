@@ -15,8 +15,8 @@ public final class NearestSmallKernels {
     /** Largest D (VQS_MAX_D). */
     public static final int MAX_D = 8;
     static final int THREADS = 256;
-    /** Vectors per block: four threads share one (VQS_SPLIT). */
-    static final int VECTORS_PER_BLOCK = THREADS / 4;
+    /** Vectors per block (VQS_VECTORS): groups of four threads (VQS_SPLIT) own two vectors each. */
+    static final int VECTORS_PER_BLOCK = THREADS / 4 * 2;
 
     /** Whether the kernel takes this shape: D &lt;= 8 and the codebook + norms fit in 48 KB. */
     public static boolean supports(int d, int k) {
