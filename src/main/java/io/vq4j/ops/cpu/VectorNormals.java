@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +22,8 @@ final class VectorNormals {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    /** Ints as many as D's lanes (half a full vector). */
+    private static final VectorSpecies<Integer> IH = VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final int IL = I.length(), DL = D.length();
 
     private static final double LN2 = 0.6931471805599453, TWO_PI = 2 * Math.PI;
@@ -48,8 +51,8 @@ final class VectorNormals {
     static void blocks(long q0, int blocks, int c2, int c3, int k0, int k1, float[] out, int o) {
         Scratch s = SCRATCH.get();
         int b = 0;
-        while (blocks - b >= IL) {
-            int count = Math.min(BATCH, (blocks - b) / IL * IL);
+        while (blocks - b >= 2 * IL) {
+            int count = Math.min(BATCH, (blocks - b) / (2 * IL) * (2 * IL));
             philox(q0 + b, count, c2, c3, k0, k1, s);
             radiusInputs(s.w0, s.f, s.e, count);
             radius(s.f, s.e, s.r0, count);
@@ -70,7 +73,11 @@ final class VectorNormals {
         if (b < blocks) Philox.laneBlocks(q0 + b, blocks - b, c2, c3, k0, k1, out, o + 4 * b);
     }
 
-    /** The Philox words of blocks q0 .. q0 + count - 1 (count a multiple of IL) into s.w0..w3. */
+    /**
+     * The Philox words of blocks q0 .. q0 + count - 1 (count a multiple of 2 IL) into s.w0..w3, two
+     * vectors of blocks at once: a round is a chain of ~10 cycles' latency (multiply, shift, blend,
+     * xor), so one chain alone left the core idle half the time (1.0 -> 0.6 ns an element).
+     */
     private static void philox(long q0, int count, int c2, int c3, int k0, int k1, Scratch s) {
         IntVector iota = IntVector.zero(I).addIndex(1);
         // The multipliers as zero-extended longs: the AND tells C2 the high halves are zero, so
@@ -78,54 +85,71 @@ final class VectorNormals {
         LongVector m0 = LongVector.broadcast(L, Philox.M0 & 0xFFFFFFFFL).and(LOW32);
         LongVector m1 = LongVector.broadcast(L, Philox.M1 & 0xFFFFFFFFL).and(LOW32);
         VectorMask<Integer> odd = VectorMask.fromLong(I, 0xAAAAAAAAAAAAAAAAL);
-        for (int b = 0; b < count; b += IL) {
-            long q = q0 + b;
-            int qlo = (int) q;
-            IntVector x0 = iota.add(qlo);
-            VectorMask<Integer> carry = x0.compare(VectorOperators.ULT, qlo); // the low word wrapped
-            IntVector x1 = IntVector.broadcast(I, (int) (q >>> 32)).add(IntVector.broadcast(I, 1), carry);
-            IntVector x2 = IntVector.broadcast(I, c2), x3 = IntVector.broadcast(I, c3);
+        IntVector x2 = IntVector.broadcast(I, c2), x3 = IntVector.broadcast(I, c3);
+        for (int b = 0; b < count; b += 2 * IL) {
+            long q = q0 + b, qb = q + IL;
+            IntVector x0 = iota.add((int) q), y0 = iota.add((int) qb);
+            // The high counter word, plus one in lanes whose low word wrapped past 2^32.
+            IntVector x1 = IntVector.broadcast(I, (int) (q >>> 32)).add(IntVector.broadcast(I, 1), x0.compare(VectorOperators.ULT, (int) q));
+            IntVector y1 = IntVector.broadcast(I, (int) (qb >>> 32)).add(IntVector.broadcast(I, 1), y0.compare(VectorOperators.ULT, (int) qb));
+            IntVector x2r = x2, x3r = x3, y2 = x2, y3 = x3;
             int kk0 = k0, kk1 = k1;
             for (int round = 0; round < 10; round++) {
                 // The 32 x 32 -> 64-bit products of the even and the odd int lanes (vpmuludq each).
-                LongVector a = x0.reinterpretAsLongs(), c = x2.reinterpretAsLongs();
+                LongVector a = x0.reinterpretAsLongs(), c = x2r.reinterpretAsLongs();
                 LongVector ae = a.and(LOW32).mul(m0), ao = a.lanewise(VectorOperators.LSHR, 32).mul(m0);
                 LongVector ce = c.and(LOW32).mul(m1), co = c.lanewise(VectorOperators.LSHR, 32).mul(m1);
-                IntVector hi0 = ae.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts().blend(ao.reinterpretAsInts(), odd);
-                IntVector hi1 = ce.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts().blend(co.reinterpretAsInts(), odd);
-                IntVector n0 = hi1.lanewise(VectorOperators.XOR, x1).lanewise(VectorOperators.XOR, kk0);
-                IntVector n2 = hi0.lanewise(VectorOperators.XOR, x3).lanewise(VectorOperators.XOR, kk1);
-                x1 = x2.mul(Philox.M1); // the low halves: vpmulld (taking them from the products measured no faster)
-                x3 = x0.mul(Philox.M0);
-                x0 = n0;
-                x2 = n2;
+                LongVector e = y0.reinterpretAsLongs(), g = y2.reinterpretAsLongs();
+                LongVector ee = e.and(LOW32).mul(m0), eo = e.lanewise(VectorOperators.LSHR, 32).mul(m0);
+                LongVector ge = g.and(LOW32).mul(m1), go = g.lanewise(VectorOperators.LSHR, 32).mul(m1);
+                IntVector hx0 = ae.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts().blend(ao.reinterpretAsInts(), odd);
+                IntVector hx1 = ce.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts().blend(co.reinterpretAsInts(), odd);
+                IntVector hy0 = ee.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts().blend(eo.reinterpretAsInts(), odd);
+                IntVector hy1 = ge.lanewise(VectorOperators.LSHR, 32).reinterpretAsInts().blend(go.reinterpretAsInts(), odd);
+                IntVector nx0 = hx1.lanewise(VectorOperators.XOR, x1).lanewise(VectorOperators.XOR, kk0);
+                IntVector nx2 = hx0.lanewise(VectorOperators.XOR, x3r).lanewise(VectorOperators.XOR, kk1);
+                IntVector ny0 = hy1.lanewise(VectorOperators.XOR, y1).lanewise(VectorOperators.XOR, kk0);
+                IntVector ny2 = hy0.lanewise(VectorOperators.XOR, y3).lanewise(VectorOperators.XOR, kk1);
+                // The low halves: vpmulld (taking them from the products measured no faster).
+                x1 = x2r.mul(Philox.M1);
+                x3r = x0.mul(Philox.M0);
+                y1 = y2.mul(Philox.M1);
+                y3 = y0.mul(Philox.M0);
+                x0 = nx0;
+                x2r = nx2;
+                y0 = ny0;
+                y2 = ny2;
                 kk0 += Philox.W0;
                 kk1 += Philox.W1;
             }
             x0.intoArray(s.w0, b);
             x1.intoArray(s.w1, b);
-            x2.intoArray(s.w2, b);
-            x3.intoArray(s.w3, b);
+            x2r.intoArray(s.w2, b);
+            x3r.intoArray(s.w3, b);
+            y0.intoArray(s.w0, b + IL);
+            y1.intoArray(s.w1, b + IL);
+            y2.intoArray(s.w2, b + IL);
+            y3.intoArray(s.w3, b + IL);
         }
     }
 
     /**
      * f in [sqrt(1/2), sqrt(2)) and e with m + 0.5 = f 2^e, m = w >>> 9 (both exact, the f and e
-     * BoxMullerLanes finds by halving, here read from the float bits of m + 0.5), in double.
+     * BoxMullerLanes finds by halving, here read from the float bits of m + 0.5), in double. In
+     * vectors of D's lane count (IH, FH), so each widening to double is one instruction (widening
+     * the upper half of a full vector was slow).
      */
     private static void radiusInputs(int[] w, double[] fd, double[] ed, int count) {
-        for (int b = 0; b < count; b += IL) {
-            IntVector v = ((FloatVector) IntVector.fromArray(I, w, b).lanewise(VectorOperators.LSHR, 9)
+        for (int b = 0; b < count; b += DL) {
+            IntVector v = ((FloatVector) IntVector.fromArray(IH, w, b).lanewise(VectorOperators.LSHR, 9)
                     .convert(VectorOperators.I2F, 0)).add(0.5f).reinterpretAsInts();
             FloatVector f = v.and(0x007FFFFF).or(0x3F800000).reinterpretAsFloats();
             VectorMask<Float> h = f.mul(0.70710677f).compare(VectorOperators.GE, 1f);
             f = f.blend(f.mul(0.5f), h);
-            FloatVector e = (FloatVector) v.lanewise(VectorOperators.LSHR, 23).sub(127).add(1, h.cast(I))
+            FloatVector e = (FloatVector) v.lanewise(VectorOperators.LSHR, 23).sub(127).add(1, h.cast(IH))
                     .convert(VectorOperators.I2F, 0);
             ((DoubleVector) f.convertShape(VectorOperators.F2D, D, 0)).intoArray(fd, b);
-            ((DoubleVector) f.convertShape(VectorOperators.F2D, D, 1)).intoArray(fd, b + DL);
             ((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0)).intoArray(ed, b);
-            ((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1)).intoArray(ed, b + DL);
         }
     }
 
@@ -148,22 +172,19 @@ final class VectorNormals {
 
     /**
      * t = u - n/4 with the quadrant n = round(4u), u = ((w >>> 9) + 0.5) 2^-23 (exact in float),
-     * and (kc, ks) = (cos, sin)(n pi/2) in {0, +-1}, all in double.
+     * and (kc, ks) = (cos, sin)(n pi/2) in {0, +-1}, all in double (half-width vectors as above).
      */
     private static void angleInputs(int[] w, double[] ta, double[] kca, double[] ksa, int count) {
-        for (int b = 0; b < count; b += IL) {
-            IntVector m = IntVector.fromArray(I, w, b).lanewise(VectorOperators.LSHR, 9);
+        for (int b = 0; b < count; b += DL) {
+            IntVector m = IntVector.fromArray(IH, w, b).lanewise(VectorOperators.LSHR, 9);
             FloatVector u = ((FloatVector) m.convert(VectorOperators.I2F, 0)).add(0.5f).mul(0x1.0p-23f);
             IntVector n = (IntVector) u.mul(4f).add(0.5f).convert(VectorOperators.F2I, 0);
             FloatVector t = u.sub(((FloatVector) n.convert(VectorOperators.I2F, 0)).mul(0.25f));
-            IntVector sign = IntVector.broadcast(I, 1).sub(n.and(2)), odd = n.and(1);
-            IntVector cq = IntVector.broadcast(I, 1).sub(odd).mul(sign), sq = odd.mul(sign);
+            IntVector sign = IntVector.broadcast(IH, 1).sub(n.and(2)), odd = n.and(1);
+            IntVector cq = IntVector.broadcast(IH, 1).sub(odd).mul(sign), sq = odd.mul(sign);
             ((DoubleVector) t.convertShape(VectorOperators.F2D, D, 0)).intoArray(ta, b);
-            ((DoubleVector) t.convertShape(VectorOperators.F2D, D, 1)).intoArray(ta, b + DL);
             ((DoubleVector) cq.convertShape(VectorOperators.I2D, D, 0)).intoArray(kca, b);
-            ((DoubleVector) cq.convertShape(VectorOperators.I2D, D, 1)).intoArray(kca, b + DL);
             ((DoubleVector) sq.convertShape(VectorOperators.I2D, D, 0)).intoArray(ksa, b);
-            ((DoubleVector) sq.convertShape(VectorOperators.I2D, D, 1)).intoArray(ksa, b + DL);
         }
     }
 
