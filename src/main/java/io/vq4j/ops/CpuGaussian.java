@@ -1,5 +1,6 @@
 package io.vq4j.ops;
 
+import io.vq4j.ops.cpu.Kernels;
 import io.vq4j.ops.cpu.KlTerms;
 import io.vq4j.ops.cpu.Parallel;
 import io.vq4j.ops.cpu.Philox;
@@ -54,7 +55,7 @@ final class CpuGaussian {
         for (int a = from; a < to; a += DRAW_RUN) {
             int b = Math.min(to, a + DRAW_RUN);
             Philox.normals(seed, offset, a, eps, a, b - a);
-            ReparamBlocks.sample(m, lv, eps, z, a, b);
+            Kernels.get().sample(m, lv, eps, z, a, b);
         }
     }
 
@@ -133,7 +134,7 @@ final class CpuGaussian {
         double[] p = new double[s1 - s0 + 1];
         for (int s = s0; s <= s1; s++) {
             int a = Math.max(from, s * segLen), e = Math.min(to, (s + 1) * segLen);
-            p[s - s0] = KlTerms.sum(m, lv, a, e);
+            p[s - s0] = Kernels.get().klSum(m, lv, a, e);
         }
         return p;
     }

@@ -1,6 +1,8 @@
 package io.vq4j.ops;
 
 import io.vq4j.ops.cpu.CodeScores;
+import io.vq4j.ops.cpu.CpuKernels;
+import io.vq4j.ops.cpu.Kernels;
 import io.vq4j.ops.cpu.Parallel;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,7 +119,7 @@ final class CpuNearest {
         final int rb = Math.max(1, Math.min(64, Math.min(ROW_BLOCK_FLOATS / d, SCORE_BLOCK_FLOATS / k)));
         final float[] zb = new float[rb * d], x = new float[rb * d];
         final float[] s = new float[rb * k];
-        final float[] acc = new float[tk];
+        final CpuKernels kernels = Kernels.get();
         final int[] cand = new int[k];
         final double gScore = gamma(d + 1) * 1.01, gDirect = 2 * gamma(d + 2) / (1 - gamma(d + 2)) * 1.01;
         final double slack = subnormalSlack(d), twoMaxNorm = 2 * cs.maxNorm();
@@ -130,7 +132,7 @@ final class CpuNearest {
             }
             // Tiles outermost: one tile (L1-sized) serves the whole block of vectors.
             for (int t = 0; t < cs.tiles(); t++) {
-                for (int r = 0; r < rn; r++) cs.scoreTile(t, x, r * d, acc, s, r * k + t * tk);
+                cs.scoreRows(kernels, t, x, rn, s, k, t * tk);
             }
             for (int r = 0; r < rn; r++) {
                 final int zo = r * d, so = r * k;

@@ -84,23 +84,35 @@ public final class CodeScores {
     public double maxNorm() { return maxNorm; }
 
     /**
-     * out[outOff + j] = s~ of code {@code t*tile() + j} for the vector whose entries times -2 are
-     * {@code x[xo .. xo + D)}; {@code acc} is scratch of at least {@link #tile()} floats. Returns
-     * the tile's width.
+     * Scores of {@code rows} vectors against tile t: {@code out[r * stride + off + j]} = s~ of code
+     * {@code t*tile() + j} for the vector whose entries times -2 are {@code x[r*D .. r*D + D)},
+     * through the selected {@link CpuKernels}. Returns the tile's width.
      */
-    public int scoreTile(int t, float[] x, int xo, float[] acc, float[] out, int outOff) {
+    public int scoreRows(CpuKernels kernels, int t, float[] x, int rows, float[] out, int stride, int off) {
         float[][] tile = tiles[t];
+        kernels.scoreTile(tile, d, x, rows, out, stride, off);
+        return tile[d].length;
+    }
+
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[128]);
+
+    /** {@link CpuKernels#scoreTile} in plain Java: one vector at a time through the micro-kernels below. */
+    static void scoreTilePortable(float[][] tile, int d, float[] x, int rows, float[] out, int stride, int off) {
         int w = tile[d].length;
-        System.arraycopy(tile[d], 0, acc, 0, w);
-        int c = 0;
-        for (; c + 8 <= d; c += 8) {
-            int q = xo + c;
-            fma8(acc, w, x[q], x[q + 1], x[q + 2], x[q + 3], x[q + 4], x[q + 5], x[q + 6], x[q + 7],
-                    tile[c], tile[c + 1], tile[c + 2], tile[c + 3], tile[c + 4], tile[c + 5], tile[c + 6], tile[c + 7]);
+        float[] acc = ACC.get();
+        if (acc.length < w) ACC.set(acc = new float[w]);
+        for (int r = 0; r < rows; r++) {
+            int xo = r * d;
+            System.arraycopy(tile[d], 0, acc, 0, w);
+            int c = 0;
+            for (; c + 8 <= d; c += 8) {
+                int q = xo + c;
+                fma8(acc, w, x[q], x[q + 1], x[q + 2], x[q + 3], x[q + 4], x[q + 5], x[q + 6], x[q + 7],
+                        tile[c], tile[c + 1], tile[c + 2], tile[c + 3], tile[c + 4], tile[c + 5], tile[c + 6], tile[c + 7]);
+            }
+            for (; c < d; c++) fma1(acc, w, x[xo + c], tile[c]);
+            System.arraycopy(acc, 0, out, r * stride + off, w);
         }
-        for (; c < d; c++) fma1(acc, w, x[xo + c], tile[c]);
-        System.arraycopy(acc, 0, out, outOff, w);
-        return w;
     }
 
     // The micro-kernels: the same index j in every array, so C2 vectorises them. The fma order

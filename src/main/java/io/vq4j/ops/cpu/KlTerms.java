@@ -43,10 +43,11 @@ public final class KlTerms {
         final double[] lanes = new double[BLOCK];
     }
 
-    // Cody-Waite split of ln 2 (Cephes expf): k * LN2_HI is exact for |k| < 2^9.
-    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    // Cody-Waite split of ln 2 (Cephes expf): k * LN2_HI is exact for |k| < 2^9. Package-private:
+    // the Vector API implementation uses the same constants.
+    static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     /** Outside [LO, HI] the scalar double path takes over (e^x near float's range ends). */
-    private static final float LO = -87f, HI = 87f;
+    static final float LO = -87f, HI = 87f;
 
     /** sum over [from, to) of mu^2 + (expm1(logvar) - logvar), terms in fp32, the sum in double. */
     public static double sum(float[] m, float[] logvar, int from, int to) {
@@ -115,14 +116,55 @@ public final class KlTerms {
                 // Lane j of every block adds into lanes[j] (in double): a vectorised add, not a scalar chain.
                 for (int j = 0; j < n; j++) lanes[j] += t[j];
             } else { // a logvar out of [LO, HI], or NaN: per element, in order
-                for (int j = 0; j < n; j++) acc += term(t, lv, mu, j);
+                for (int j = 0; j < n; j++) acc += termOrDouble(t[j], lv[j], mu[j]);
             }
         }
+        return finish(acc, lanes, m, logvar, from, to);
+    }
+
+    /**
+     * The fp32 term of one element exactly as {@link #sum}'s loops compute it (lane for lane):
+     * for the Vector API implementation's tails. Logvar outside [LO, HI] gives the clamped value,
+     * which {@link #sum} never uses (it takes the double formula there).
+     */
+    static float term(float logvar, float mu) {
+        float x = Math.min(Math.max(logvar, LO), HI);
+        int k = (int) (x * LOG2E + 128.5f) - 128;
+        float kf = k;
+        float r = Math.fma(-kf, LN2_HI, x);
+        r = Math.fma(-kf, LN2_LO, r);
+        float p = Math.fma(r, 1f / 5040, 1f / 720);
+        p = Math.fma(p, r, 1f / 120);
+        p = Math.fma(p, r, 1f / 24);
+        p = Math.fma(p, r, 1f / 6);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        float viaExp = (p * Float.intBitsToFloat((k + 127) << 23) - 1f) - x;
+        float q = Math.fma(x, 1f / 87178291200f, 1f / 6227020800f);
+        q = Math.fma(q, x, 1f / 479001600f);
+        q = Math.fma(q, x, 1f / 39916800f);
+        q = Math.fma(q, x, 1f / 3628800f);
+        q = Math.fma(q, x, 1f / 362880f);
+        q = Math.fma(q, x, 1f / 40320f);
+        q = Math.fma(q, x, 1f / 5040f);
+        q = Math.fma(q, x, 1f / 720f);
+        q = Math.fma(q, x, 1f / 120f);
+        q = Math.fma(q, x, 1f / 24f);
+        q = Math.fma(q, x, 1f / 6f);
+        q = Math.fma(q, x, 0.5f);
+        float series = q * x * x;
+        return Math.fma(mu, mu, k < -1 || k > 2 ? viaExp : series);
+    }
+
+    /**
+     * The end of {@link #sum} for the vector implementation: the lanes' sum plus {@code acc}, lanes
+     * cleared, and the double redo of [from, to) when an fp32 term overflowed.
+     */
+    static double finish(double acc, double[] lanes, float[] m, float[] logvar, int from, int to) {
         acc += fastSum(lanes, BLOCK);
         java.util.Arrays.fill(lanes, 0);
         if (acc == Double.POSITIVE_INFINITY) {
-            // An fp32 term overflowed (|mu| > 1.8e19, or e^x near float's top) though the double sum may
-            // not: redo the range in double.
             acc = 0;
             for (int i = from; i < to; i++) {
                 double mm = m[i], x = logvar[i];
@@ -130,6 +172,13 @@ public final class KlTerms {
             }
         }
         return acc;
+    }
+
+    /** {@link #sum}'s per-element path for a block holding a logvar out of [LO, HI] or NaN. */
+    static double termOrDouble(float t, float logvar, float mu) {
+        if (logvar >= LO && logvar <= HI && t < Float.POSITIVE_INFINITY) return t;
+        double m = mu;
+        return m * m + (Math.expm1(logvar) - logvar);
     }
 
     /** sum of t[0, n) in double, eight independent accumulators (a fixed order: deterministic). */
@@ -142,13 +191,5 @@ public final class KlTerms {
         }
         for (; j < n; j++) a0 += t[j];
         return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-    }
-
-    /** t[j], or for logvar outside [LO, HI] (or NaN) or a term beyond float's range, the double formula. */
-    private static double term(float[] t, float[] lv, float[] mu, int j) {
-        float x = lv[j];
-        if (x >= LO && x <= HI && t[j] < Float.POSITIVE_INFINITY) return t[j];
-        double m = mu[j];
-        return m * m + (Math.expm1(x) - x);
     }
 }

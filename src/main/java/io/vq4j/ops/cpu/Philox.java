@@ -88,8 +88,7 @@ public final class Philox {
         int[] w = new int[4];
         float[] g = new float[4];
         int j = 0;
-        // A partial first block (first not a multiple of 4), then whole blocks straight into out,
-        // then a partial last block.
+        // A partial first block (first not a multiple of 4), then whole blocks, then a partial last block.
         int lead = (int) ((4 - (first & 3)) & 3);
         if (lead > 0) {
             long q = first >>> 2;
@@ -97,33 +96,49 @@ public final class Philox {
             boxMuller(w, g);
             for (int lane = (int) (first & 3); lane < 4 && j < count; lane++) out[outOffset + j++] = g[lane];
         }
-        if (count - j >= 4 * LANES) {
-            Lanes l = LANE_SCRATCH.get();
-            for (; j + 4 * LANES <= count; j += 4 * LANES) {
-                long q0 = (first + j) >>> 2;
-                for (int b = 0; b < LANES; b++) {
-                    long q = q0 + b;
-                    l.x0[b] = (int) q;
-                    l.x1[b] = (int) (q >>> 32);
-                    l.x2[b] = c2;
-                    l.x3[b] = c3;
-                }
-                rounds(l.x0, l.x1, l.x2, l.x3, k0, k1);
-                l.boxMuller.normals(l.x0, l.x1, l.x2, l.x3, out, outOffset + j);
-            }
-        }
-        for (; j + 4 <= count; j += 4) {
-            long q = (first + j) >>> 2;
-            block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
-            int o = outOffset + j;
-            pair(w[0], w[1], out, o);
-            pair(w[2], w[3], out, o + 2);
+        int whole = (count - j) / 4;
+        if (whole > 0) {
+            // Whole blocks straight into out: the selected kernels (Vector API or C2's loops).
+            Kernels.get().normalBlocks((first + j) >>> 2, whole, c2, c3, k0, k1, out, outOffset + j);
+            j += 4 * whole;
         }
         if (j < count) {
             long q = (first + j) >>> 2;
             block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
             boxMuller(w, g);
             for (int lane = 0; j < count; lane++) out[outOffset + j++] = g[lane];
+        }
+    }
+
+    /**
+     * {@link CpuKernels#normalBlocks} in plain Java: LANES blocks at a time through {@link #rounds}
+     * and {@link BoxMullerLanes}, the rest one block at a time.
+     */
+    static void laneBlocks(long q0, int blocks, int c2, int c3, int k0, int k1, float[] out, int o) {
+        int b0 = 0;
+        if (blocks >= LANES) {
+            Lanes l = LANE_SCRATCH.get();
+            for (; b0 + LANES <= blocks; b0 += LANES) {
+                for (int b = 0; b < LANES; b++) {
+                    long q = q0 + b0 + b;
+                    l.x0[b] = (int) q;
+                    l.x1[b] = (int) (q >>> 32);
+                    l.x2[b] = c2;
+                    l.x3[b] = c3;
+                }
+                rounds(l.x0, l.x1, l.x2, l.x3, k0, k1);
+                l.boxMuller.normals(l.x0, l.x1, l.x2, l.x3, out, o + 4 * b0);
+            }
+        }
+        if (b0 < blocks) {
+            int[] w = new int[4];
+            for (; b0 < blocks; b0++) {
+                long q = q0 + b0;
+                block((int) q, (int) (q >>> 32), c2, c3, k0, k1, w);
+                int p = o + 4 * b0;
+                pair(w[0], w[1], out, p);
+                pair(w[2], w[3], out, p + 2);
+            }
         }
     }
 

@@ -25,7 +25,7 @@ public final class ReparamBlocks {
         final int[] k = new int[BLOCK];
     }
 
-    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, LIMIT = 87f;
+    static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, LIMIT = 87f;
 
     /** z[i] = mu[i] + exp(logvar[i] / 2) * eps[i] for i in [from, to); eps may be z itself. */
     public static void sample(float[] m, float[] logvar, float[] e, float[] out, int from, int to) {
@@ -70,5 +70,23 @@ public final class ReparamBlocks {
             }
             System.arraycopy(z, 0, out, b, n);
         }
+    }
+
+    /** One element exactly as {@link #sample}'s loops compute it: for the Vector API implementation's tails. */
+    static float sampleOne(float mu, float logvar, float eps) {
+        float x = logvar * 0.5f;
+        if (!(Math.abs(x) <= LIMIT)) return (float) (mu + Math.exp(x) * eps);
+        int k = (int) (x * LOG2E + 128.5f) - 128;
+        float kf = k;
+        float r = Math.fma(-kf, LN2_HI, x);
+        r = Math.fma(-kf, LN2_LO, r);
+        float p = Math.fma(r, 1f / 5040, 1f / 720);
+        p = Math.fma(p, r, 1f / 120);
+        p = Math.fma(p, r, 1f / 24);
+        p = Math.fma(p, r, 1f / 6);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return Math.fma(p * Float.intBitsToFloat((k + 127) << 23), eps, mu);
     }
 }
