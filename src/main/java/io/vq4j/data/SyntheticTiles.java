@@ -67,16 +67,7 @@ public final class SyntheticTiles implements Dataset {
      * @param motifs      motif kinds in use, 1 to {@link #MOTIFS}
      */
     public SyntheticTiles(int count, int channels, int height, int width, long seed, int paletteSize, int motifs) {
-        if (count < 1) throw new IllegalArgumentException("count must be >= 1, got " + count);
-        if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
-        }
-        if (height < MIN_SIDE || width < MIN_SIDE) {
-            throw new IllegalArgumentException("height and width must be >= " + MIN_SIDE + ", got " + height + "x" + width);
-        }
-        if ((long) channels * height * width > Integer.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("image " + channels + "x" + height + "x" + width + " is too large");
-        }
+        GeneratedRgb.checkShape(count, channels, height, width, MIN_SIDE);
         if (paletteSize < 2 || paletteSize > PALETTE.length) {
             throw new IllegalArgumentException("paletteSize must be in [2, " + PALETTE.length + "], got " + paletteSize);
         }
@@ -110,18 +101,7 @@ public final class SyntheticTiles implements Dataset {
 
     @Override
     public void read(int index, float[] dst, int offset) {
-        Dataset.checkRead(this, index, dst, offset);
-        int hw = height * width;
-        if (channels == 3) {
-            render(index, dst, offset, hw);
-            return;
-        }
-        float[] rgb = new float[3 * hw];
-        render(index, rgb, 0, hw);
-        for (int p = 0; p < hw; p++) {
-            // ITU-R 601 luma, the weights of PIL's convert("L"), so 1-channel sets match common tools
-            dst[offset + p] = 0.299f * rgb[p] + 0.587f * rgb[hw + p] + 0.114f * rgb[2 * hw + p];
-        }
+        GeneratedRgb.read(this, index, dst, offset, this::render);
     }
 
     /** Draws image {@code index} as RGB planes at dst[off], dst[off + hw], dst[off + 2 hw]. */
