@@ -39,12 +39,30 @@ public final class LaunchCost {
             measure(gpu, "reparameterize n=131072", calls, i -> gpu.reparameterize(mu, lv, i, 0, false).close());
             measure(gpu, "kl sum n=131072", calls, i -> gpu.klDivergence(mu, lv, KlReduction.SUM).close());
             measure(gpu, "nearest+quantize N=65536 D=4 K=512", calls, i -> gpu.nearestQuantize(z, cb).close());
+            for (boolean vae : new boolean[] {true, false}) trainStep(gpu, vae);
+        }
+    }
+
+    /**
+     * The same split for one training step of the issue's sizes (FP32): is the host's enqueue of
+     * a step (hundreds of launches and cuDNN calls) faster than the device's work for it?
+     */
+    private static void trainStep(CudaOps gpu, boolean vae) {
+        int batch = vae ? 8 : 16, size = vae ? 512 : 256;
+        try (io.vq4j.nn.Backend b = io.vq4j.nn.Backend.over(gpu, new io.vq4j.ops.CudaLayerOps(gpu, false));
+             io.vq4j.model.Autoencoder m = TrainStepCases.build(b, vae, 3);
+             Tensor x = gpu.upload(TrainStepCases.batch(1, batch, 3, size));
+             io.vq4j.model.train.TrainStep step = new io.vq4j.model.train.TrainStep(m, TrainStepCases.adamW(b, m))) {
+            m.train(true);
+            step.startEpoch();
+            measure(gpu, (vae ? "train step ConvVAE " : "train step ConvVQVAE ") + batch + "x3x" + size + "^2", 20,
+                    i -> step.run(x));
         }
     }
 
     private static void measure(CudaOps gpu, String name, int calls, IntConsumer body) {
         var stream = gpu.runtime().stream();
-        for (int i = 0; i < 200; i++) body.accept(i); // warm-up: JIT, pool, module functions
+        for (int i = 0; i < Math.min(200, 10 * calls); i++) body.accept(i); // warm-up: JIT, pool, module functions
         stream.synchronize();
         double[] host = new double[5], device = new double[5];
         for (int r = 0; r < host.length; r++) {
