@@ -2,6 +2,10 @@ package io.vq4j.bench;
 
 import io.vq4j.cuda.Cuda;
 import io.vq4j.cuda.CudaEvent;
+import io.vq4j.model.Autoencoder;
+import io.vq4j.model.train.TrainStep;
+import io.vq4j.nn.Backend;
+import io.vq4j.ops.CudaLayerOps;
 import io.vq4j.ops.CudaOps;
 import io.vq4j.ops.KlReduction;
 import io.vq4j.ops.Tensor;
@@ -49,10 +53,10 @@ public final class LaunchCost {
      */
     private static void trainStep(CudaOps gpu, boolean vae) {
         int batch = vae ? 8 : 16, size = vae ? 512 : 256;
-        try (io.vq4j.nn.Backend b = io.vq4j.nn.Backend.over(gpu, new io.vq4j.ops.CudaLayerOps(gpu, false));
-             io.vq4j.model.Autoencoder m = TrainStepCases.build(b, vae, 3);
+        try (Backend b = Backend.over(gpu, new CudaLayerOps(gpu, false));
+             Autoencoder m = TrainStepCases.build(b, vae, 3);
              Tensor x = gpu.upload(TrainStepCases.batch(1, batch, 3, size));
-             io.vq4j.model.train.TrainStep step = new io.vq4j.model.train.TrainStep(m, TrainStepCases.adamW(b, m))) {
+             TrainStep step = new TrainStep(m, TrainStepCases.adamW(b, m))) {
             m.train(true);
             step.startEpoch();
             measure(gpu, (vae ? "train step ConvVAE " : "train step ConvVQVAE ") + batch + "x3x" + size + "^2", 20,

@@ -228,19 +228,6 @@ final class CudnnFunctions {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
 
     /**
-     * cudnnStatus_t cudnnBatchNormalizationForwardTraining(cudnnHandle_t handle,
-     * cudnnBatchNormMode_t mode, const void* alpha, const void* beta,
-     * const cudnnTensorDescriptor_t xDesc, const void* x, const cudnnTensorDescriptor_t yDesc,
-     * void* y, const cudnnTensorDescriptor_t bnScaleBiasMeanVarDesc, const void* bnScale,
-     * const void* bnBias, double exponentialAverageFactor, void* resultRunningMean,
-     * void* resultRunningVariance, double epsilon, void* resultSaveMean,
-     * void* resultSaveInvVariance)
-     */
-    static final MethodHandle cudnnBatchNormalizationForwardTraining = LIBRARY.downcall("cudnnBatchNormalizationForwardTraining",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                    ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE, ADDRESS, ADDRESS, JAVA_DOUBLE, ADDRESS, ADDRESS));
-
-    /**
      * cudnnStatus_t cudnnBatchNormalizationForwardInference(cudnnHandle_t handle,
      * cudnnBatchNormMode_t mode, const void* alpha, const void* beta,
      * const cudnnTensorDescriptor_t xDesc, const void* x, const cudnnTensorDescriptor_t yDesc,
@@ -250,18 +237,4 @@ final class CudnnFunctions {
     static final MethodHandle cudnnBatchNormalizationForwardInference = LIBRARY.downcall("cudnnBatchNormalizationForwardInference",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                     ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE));
-
-    /**
-     * cudnnStatus_t cudnnBatchNormalizationBackward(cudnnHandle_t handle, cudnnBatchNormMode_t mode,
-     * const void* alphaDataDiff, const void* betaDataDiff, const void* alphaParamDiff,
-     * const void* betaParamDiff, const cudnnTensorDescriptor_t xDesc, const void* x,
-     * const cudnnTensorDescriptor_t dyDesc, const void* dy, const cudnnTensorDescriptor_t dxDesc,
-     * void* dx, const cudnnTensorDescriptor_t dBnScaleBiasDesc, const void* bnScale,
-     * void* dBnScaleResult, void* dBnBiasResult, double epsilon, const void* savedMean,
-     * const void* savedInvVariance)
-     */
-    static final MethodHandle cudnnBatchNormalizationBackward = LIBRARY.downcall("cudnnBatchNormalizationBackward",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                    ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                    ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE, ADDRESS, ADDRESS));
 }

@@ -7,9 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnAddTensor;
-import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnBatchNormalizationBackward;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnBatchNormalizationForwardInference;
-import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnBatchNormalizationForwardTraining;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionBackwardData;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionBackwardFilter;
 import static io.vq4j.cuda.ffm.CudnnFunctions.cudnnConvolutionForward;
@@ -210,46 +208,6 @@ public final class CudnnHandle implements AutoCloseable {
 
     // ---- batch normalization (spatial: per channel over N, H, W, like PyTorch's BatchNorm2d) --
 
-    /**
-     * Training-mode batch norm: y = alpha (scale (x - mean) / sqrt(var + epsilon) + bias) + beta y
-     * with the batch's per-channel mean and (biased) variance; the running statistics become
-     * running = (1 - factor) running + factor batch (PyTorch's momentum is the factor; cuDNN uses
-     * the unbiased variance for the running variance, as PyTorch does). Saved mean and inverse
-     * standard deviation, for the backward pass, are written when given.
-     *
-     * @param bnDesc {@link TensorDescriptor#batchNormParams} of xDesc (1 x C x 1 x 1)
-     * @param runningMean and runningVar: both 0 (not tracked) or both device addresses
-     * @param saveMean and saveInvVariance: both 0 (not saved) or both device addresses
-     */
-    public synchronized void batchNormForwardTraining(float alpha, float beta,
-                                                      TensorDescriptor xDesc, long x, TensorDescriptor yDesc, long y,
-                                                      TensorDescriptor bnDesc, long scale, long bias,
-                                                      double exponentialAverageFactor, long runningMean, long runningVar,
-                                                      double epsilon, long saveMean, long saveInvVariance) {
-        String op = "batchNormForwardTraining";
-        requireBatchNormShapes(op, xDesc, yDesc, bnDesc);
-        requireEpsilon(op, epsilon);
-        if (!(exponentialAverageFactor >= 0 && exponentialAverageFactor <= 1)) {
-            throw new IllegalArgumentException(op + ": exponentialAverageFactor must be in [0, 1], got " + exponentialAverageFactor);
-        }
-        requireAddress(op, "x", x);
-        requireAddress(op, "y", y);
-        requireAddress(op, "scale", scale);
-        requireAddress(op, "bias", bias);
-        requirePair(op, "runningMean", runningMean, "runningVar", runningVar);
-        requirePair(op, "saveMean", saveMean, "saveInvVariance", saveInvVariance);
-        MemorySegment h = open();
-        MemorySegment xd = xDesc.segment(), yd = yDesc.segment(), bd = bnDesc.segment();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pa = arena.allocateFrom(JAVA_FLOAT, alpha), pb = arena.allocateFrom(JAVA_FLOAT, beta);
-            CudnnCheck.call(() -> "cudnnBatchNormalizationForwardTraining(x=" + xDesc.dims() + ")",
-                    () -> (int) cudnnBatchNormalizationForwardTraining.invokeExact(h, Descriptors.CUDNN_BATCHNORM_SPATIAL,
-                            pa, pb, xd, ptr(x), yd, ptr(y), bd, ptr(scale), ptr(bias),
-                            exponentialAverageFactor, ptr(runningMean), ptr(runningVar),
-                            epsilon, ptr(saveMean), ptr(saveInvVariance)));
-        }
-    }
-
     /** Inference-mode batch norm with the given (running) statistics: y = alpha (scale (x - mean) / sqrt(var + epsilon) + bias) + beta y. */
     public synchronized void batchNormForwardInference(float alpha, float beta,
                                                        TensorDescriptor xDesc, long x, TensorDescriptor yDesc, long y,
@@ -275,45 +233,6 @@ public final class CudnnHandle implements AutoCloseable {
         }
     }
 
-    /**
-     * Training-mode batch norm backward: dx = alphaData * dL/dx + betaData * dx, and
-     * dScale, dBias = alphaParam * (dL/dscale, dL/dbias) + betaParam * (dScale, dBias)
-     * (betaParam = 1 accumulates parameter gradients). epsilon must be the forward's.
-     *
-     * @param savedMean and savedInvVariance: the forward's saved statistics (both device
-     *        addresses), or both 0 to have cuDNN recompute them from x
-     */
-    public synchronized void batchNormBackward(float alphaDataDiff, float betaDataDiff,
-                                               float alphaParamDiff, float betaParamDiff,
-                                               TensorDescriptor xDesc, long x, TensorDescriptor dyDesc, long dy,
-                                               TensorDescriptor dxDesc, long dx,
-                                               TensorDescriptor bnDesc, long scale, long dScale, long dBias,
-                                               double epsilon, long savedMean, long savedInvVariance) {
-        String op = "batchNormBackward";
-        requireBatchNormShapes(op, xDesc, dyDesc, bnDesc);
-        requireBatchNormShapes(op, xDesc, dxDesc, bnDesc);
-        requireEpsilon(op, epsilon);
-        requireAddress(op, "x", x);
-        requireAddress(op, "dy", dy);
-        requireAddress(op, "dx", dx);
-        requireAddress(op, "scale", scale);
-        requireAddress(op, "dScale", dScale);
-        requireAddress(op, "dBias", dBias);
-        requirePair(op, "savedMean", savedMean, "savedInvVariance", savedInvVariance);
-        MemorySegment h = open();
-        MemorySegment xd = xDesc.segment(), dyd = dyDesc.segment(), dxd = dxDesc.segment(), bd = bnDesc.segment();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pad = arena.allocateFrom(JAVA_FLOAT, alphaDataDiff);
-            MemorySegment pbd = arena.allocateFrom(JAVA_FLOAT, betaDataDiff);
-            MemorySegment pap = arena.allocateFrom(JAVA_FLOAT, alphaParamDiff);
-            MemorySegment pbp = arena.allocateFrom(JAVA_FLOAT, betaParamDiff);
-            CudnnCheck.call(() -> "cudnnBatchNormalizationBackward(x=" + xDesc.dims() + ")",
-                    () -> (int) cudnnBatchNormalizationBackward.invokeExact(h, Descriptors.CUDNN_BATCHNORM_SPATIAL,
-                            pad, pbd, pap, pbp, xd, ptr(x), dyd, ptr(dy), dxd, ptr(dx),
-                            bd, ptr(scale), ptr(dScale), ptr(dBias), epsilon, ptr(savedMean), ptr(savedInvVariance)));
-        }
-    }
-
     private static void requireBatchNormShapes(String op, TensorDescriptor x, TensorDescriptor y, TensorDescriptor bn) {
         if (!x.dims().equals(y.dims())) {
             throw new IllegalArgumentException(op + ": x is " + x.dims() + " but the other data tensor is " + y.dims());
@@ -335,13 +254,6 @@ public final class CudnnHandle implements AutoCloseable {
 
     private static void requireAddress(String op, String name, long address) {
         if (address == 0) throw new IllegalArgumentException(op + ": " + name + " is a null device address");
-    }
-
-    private static void requirePair(String op, String n1, long a1, String n2, long a2) {
-        if ((a1 == 0) != (a2 == 0)) {
-            throw new IllegalArgumentException(op + ": " + n1 + " and " + n2 + " must both be given or both be 0, got "
-                    + n1 + "=" + a1 + ", " + n2 + "=" + a2);
-        }
     }
 
     private static long bytes(TensorDescriptor t) {

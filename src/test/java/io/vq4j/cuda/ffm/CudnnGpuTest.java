@@ -196,10 +196,14 @@ class CudnnGpuTest extends GpuTest {
         }
     }
 
+    /**
+     * The inference binding, the one batch-norm call vq4j makes through cuDNN (training runs in
+     * cuda/batch_norm.cu, tested against the CPU twin in CudaLayerOpsGpuTest).
+     */
     @Test
-    void batchNormTrainingInferenceAndBackwardMatchTheDoubleReferences() {
+    void batchNormInferenceMatchesTheDoubleReference() {
         Dims4[] shapes = {new Dims4(3, 5, 7, 4), new Dims4(1, 1, 1, 2), new Dims4(2, 64, 8, 8), new Dims4(13, 3, 1, 1)};
-        double eps = 1e-5, factor = 0.1;
+        double eps = 1e-5;
         for (int si = 0; si < shapes.length; si++) {
             Dims4 d = shapes[si];
             int n = (int) d.elements(), ch = d.c();
@@ -208,93 +212,20 @@ class CudnnGpuTest extends GpuTest {
             for (int i = 0; i < n; i++) x[i] += 0.5f; // a mean away from zero, as real activations have
             float[] scale = TestData.uniform(seed + 1, ch, 0.5, 1.5), bias = TestData.gaussian(seed + 2, ch, 0.1);
             float[] rm = TestData.gaussian(seed + 3, ch, 0.1), rv = TestData.uniform(seed + 4, ch, 0.5, 2);
-            float[] dy = TestData.gaussian(seed + 5, n, 1);
-            float[] dScale0 = TestData.gaussian(seed + 6, ch, 1), dBias0 = TestData.gaussian(seed + 7, ch, 1);
-            double[] x64 = DnnReference.toDouble(x), scale64 = DnnReference.toDouble(scale), bias64 = DnnReference.toDouble(bias);
-            DnnReference.BnTraining t = DnnReference.batchNormTraining(x64, d, scale64, bias64, factor,
-                    DnnReference.toDouble(rm), DnnReference.toDouble(rv), eps);
-            double[] yInf = DnnReference.batchNorm(x64, d, scale64, bias64, t.runningMean(), t.runningVar(), eps);
-            DnnReference.BnGrads g = DnnReference.batchNormBackward(x64, d, DnnReference.toDouble(dy), scale64, eps);
-
+            double[] ref = DnnReference.batchNorm(DnnReference.toDouble(x), d, DnnReference.toDouble(scale),
+                    DnnReference.toDouble(bias), DnnReference.toDouble(rm), DnnReference.toDouble(rv), eps);
             try (CudnnHandle h = new CudnnHandle(stream); TensorDescriptor xd = tensor(d); TensorDescriptor bn = TensorDescriptor.batchNormParams(xd);
-                 DeviceBuffer bx = Dev.upload(stream, x); DeviceBuffer by = Dev.poisoned(stream, n); DeviceBuffer byInf = Dev.poisoned(stream, n);
+                 DeviceBuffer bx = Dev.upload(stream, x); DeviceBuffer by = Dev.poisoned(stream, n);
                  DeviceBuffer bScale = Dev.upload(stream, scale); DeviceBuffer bBias = Dev.upload(stream, bias);
-                 DeviceBuffer bRm = Dev.upload(stream, rm); DeviceBuffer bRv = Dev.upload(stream, rv);
-                 DeviceBuffer bSaveMean = Dev.poisoned(stream, ch); DeviceBuffer bSaveInv = Dev.poisoned(stream, ch);
-                 DeviceBuffer bDy = Dev.upload(stream, dy); DeviceBuffer bDx = Dev.poisoned(stream, n); DeviceBuffer bDx2 = Dev.poisoned(stream, n);
-                 DeviceBuffer bDScale = Dev.upload(stream, dScale0); DeviceBuffer bDBias = Dev.upload(stream, dBias0);
-                 DeviceBuffer bDScale2 = Dev.poisoned(stream, ch); DeviceBuffer bDBias2 = Dev.poisoned(stream, ch)) {
+                 DeviceBuffer bRm = Dev.upload(stream, rm); DeviceBuffer bRv = Dev.upload(stream, rv)) {
                 assertEquals(new Dims4(1, ch, 1, 1), bn.dims());
-                h.batchNormForwardTraining(1f, 0f, xd, bx.address(), xd, by.address(), bn, bScale.address(), bBias.address(),
-                        factor, bRm.address(), bRv.address(), eps, bSaveMean.address(), bSaveInv.address());
-                h.batchNormForwardInference(1f, 0f, xd, bx.address(), xd, byInf.address(), bn, bScale.address(), bBias.address(),
+                h.batchNormForwardInference(1f, 0f, xd, bx.address(), xd, by.address(), bn, bScale.address(), bBias.address(),
                         bRm.address(), bRv.address(), eps);
-                // with the saved statistics, accumulating parameter gradients (betaParam = 1) ...
-                h.batchNormBackward(1f, 0f, 1f, 1f, xd, bx.address(), xd, bDy.address(), xd, bDx.address(), bn,
-                        bScale.address(), bDScale.address(), bDBias.address(), eps, bSaveMean.address(), bSaveInv.address());
-                // ... and without them (cuDNN recomputes), overwriting
-                h.batchNormBackward(1f, 0f, 1f, 0f, xd, bx.address(), xd, bDy.address(), xd, bDx2.address(), bn,
-                        bScale.address(), bDScale2.address(), bDBias2.address(), eps, 0, 0);
-                String[] names = {"bnTrain.y", "bnTrain.runningMean", "bnTrain.runningVar", "bnTrain.saveMean",
-                        "bnTrain.saveInvStd", "bnInference.y", "bnBackward.dx", "bnBackward.dScale+=", "bnBackward.dBias+=",
-                        "bnBackwardNoSaved.dx", "bnBackwardNoSaved.dScale", "bnBackwardNoSaved.dBias"};
-                DeviceBuffer[] outs = {by, bRm, bRv, bSaveMean, bSaveInv, byInf, bDx, bDScale, bDBias, bDx2, bDScale2, bDBias2};
-                double[][] refs = {t.y(), t.runningMean(), t.runningVar(), t.mean(), t.invStd(), yInf, g.dx(),
-                        plus(g.dScale(), dScale0), plus(g.dBias(), dBias0), g.dx(), g.dScale(), g.dBias()};
-                // dx = scale*invstd/m * (m*dy - sum(dy) - xhat*sum(dy*xhat)) cancels: with m = 2 (xhat = +-1)
-                // it is exactly 0. Its error is measured against the size of the terms that cancel.
-                double dxScale = 0, dyNorm = 0;
-                for (int c = 0; c < ch; c++) dxScale = Math.max(dxScale, Math.abs(scale64[c] * t.invStd()[c]));
-                for (float v : dy) dyNorm += (double) v * v;
-                dxScale *= Math.sqrt(dyNorm);
-                for (int i = 0; i < names.length; i++) {
-                    float[] got = Dev.download(outs[i]);
-                    double err = names[i].endsWith(".dx") ? absNorm(got, refs[i]) / Math.max(norm(refs[i]), dxScale)
-                            : TestData.relError(got, refs[i]);
-                    System.out.printf("[gpu] op=cudnn.%s shape=%s relErr=%.3e%n", names[i], d, err);
-                    assertTrue(err <= TOL, "seed=" + seed + " " + names[i] + " " + d + " relErr=" + err);
-                }
+                double err = TestData.relError(Dev.download(by), ref);
+                System.out.printf("[gpu] op=cudnn.bnInference.y shape=%s relErr=%.3e%n", d, err);
+                assertTrue(err <= TOL, "seed=" + seed + " bnInference.y " + d + " relErr=" + err);
             }
         }
-    }
-
-    @Test
-    void algorithmsAreSearchedOncePerKeyAndTheWorkspaceIsReused() {
-        Conv c = Conv.of(CONV_CASES[5]);
-        Conv other = Conv.of(CONV_CASES[2]);
-        long live0 = DeviceBuffer.liveBytes();
-        try (CudnnHandle h = new CudnnHandle(stream); TensorDescriptor xd = tensor(c.x()); FilterDescriptor wd = filter(c.w());
-             ConvolutionDescriptor cd = c.descriptor(); TensorDescriptor yd = tensor(c.y());
-             TensorDescriptor xo = tensor(other.x()); FilterDescriptor wo = filter(other.w());
-             ConvolutionDescriptor co = other.descriptor(); TensorDescriptor yo = tensor(other.y());
-             DeviceBuffer bx = Dev.upload(stream, TestData.gaussian(SEED, (int) c.x().elements(), 1));
-             DeviceBuffer bw = Dev.upload(stream, TestData.gaussian(SEED + 1, (int) c.w().elements(), 1));
-             DeviceBuffer by = new DeviceBuffer(stream, 4 * c.y().elements());
-             DeviceBuffer bxo = Dev.upload(stream, TestData.gaussian(SEED, (int) other.x().elements(), 1));
-             DeviceBuffer bwo = Dev.upload(stream, TestData.gaussian(SEED + 1, (int) other.w().elements(), 1));
-             DeviceBuffer byo = new DeviceBuffer(stream, 4 * other.y().elements())) {
-            long t0 = System.nanoTime();
-            h.convolutionForward(1f, xd, bx.address(), wd, bw.address(), cd, 0f, yd, by.address());
-            long first = System.nanoTime() - t0;
-            long ws = h.workspaceBytes();
-            assertEquals(1, h.searchedAlgorithms());
-            t0 = System.nanoTime();
-            for (int i = 0; i < 20; i++) {
-                h.convolutionForward(1f, xd, bx.address(), wd, bw.address(), cd, 0f, yd, by.address());
-                assertEquals(ws, h.workspaceBytes(), "the workspace is reused, not reallocated");
-            }
-            stream.synchronize();
-            long repeat = (System.nanoTime() - t0) / 20;
-            assertEquals(1, h.searchedAlgorithms());
-            h.convolutionBackwardData(1f, wd, bw.address(), yd, by.address(), cd, 0f, xd, bx.address());
-            assertEquals(2, h.searchedAlgorithms());
-            h.convolutionForward(1f, xo, bxo.address(), wo, bwo.address(), co, 0f, yo, byo.address());
-            assertEquals(3, h.searchedAlgorithms());
-            assertTrue(h.workspaceBytes() >= ws);
-            System.out.printf("[gpu] op=cudnn.algorithmCache firstCallMs=%.2f repeatCallMs=%.3f workspaceBytes=%d%n",
-                    first / 1e6, repeat / 1e6, h.workspaceBytes());
-        }
-        assertEquals(live0, DeviceBuffer.liveBytes(), "workspace and search buffers are all freed");
     }
 
     @Test
@@ -359,17 +290,5 @@ class CudnnGpuTest extends GpuTest {
                     () -> h.convolutionForward(1f, xd, 8, wd, 8, cd, 0f, wrong, 8));
             assertTrue(iae.getMessage().contains("2x4x5x5") && iae.getMessage().contains("2x4x9x9"), iae.getMessage());
         }
-    }
-
-    private static double absNorm(float[] a, double[] ref) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (a[i] - ref[i]) * (a[i] - ref[i]);
-        return Math.sqrt(s);
-    }
-
-    private static double norm(double[] a) {
-        double s = 0;
-        for (double v : a) s += v * v;
-        return Math.sqrt(s);
     }
 }
