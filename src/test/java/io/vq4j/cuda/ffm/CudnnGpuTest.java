@@ -196,6 +196,45 @@ class CudnnGpuTest extends GpuTest {
         }
     }
 
+    @Test
+    void algorithmsAreSearchedOncePerKeyAndTheWorkspaceIsReused() {
+        Conv c = Conv.of(CONV_CASES[5]);
+        Conv other = Conv.of(CONV_CASES[2]);
+        long live0 = DeviceBuffer.liveBytes();
+        try (CudnnHandle h = new CudnnHandle(stream); TensorDescriptor xd = tensor(c.x()); FilterDescriptor wd = filter(c.w());
+             ConvolutionDescriptor cd = c.descriptor(); TensorDescriptor yd = tensor(c.y());
+             TensorDescriptor xo = tensor(other.x()); FilterDescriptor wo = filter(other.w());
+             ConvolutionDescriptor co = other.descriptor(); TensorDescriptor yo = tensor(other.y());
+             DeviceBuffer bx = Dev.upload(stream, TestData.gaussian(SEED, (int) c.x().elements(), 1));
+             DeviceBuffer bw = Dev.upload(stream, TestData.gaussian(SEED + 1, (int) c.w().elements(), 1));
+             DeviceBuffer by = new DeviceBuffer(stream, 4 * c.y().elements());
+             DeviceBuffer bxo = Dev.upload(stream, TestData.gaussian(SEED, (int) other.x().elements(), 1));
+             DeviceBuffer bwo = Dev.upload(stream, TestData.gaussian(SEED + 1, (int) other.w().elements(), 1));
+             DeviceBuffer byo = new DeviceBuffer(stream, 4 * other.y().elements())) {
+            long t0 = System.nanoTime();
+            h.convolutionForward(1f, xd, bx.address(), wd, bw.address(), cd, 0f, yd, by.address());
+            long first = System.nanoTime() - t0;
+            long ws = h.workspaceBytes();
+            assertEquals(1, h.searchedAlgorithms());
+            t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                h.convolutionForward(1f, xd, bx.address(), wd, bw.address(), cd, 0f, yd, by.address());
+                assertEquals(ws, h.workspaceBytes(), "the workspace is reused, not reallocated");
+            }
+            stream.synchronize();
+            long repeat = (System.nanoTime() - t0) / 20;
+            assertEquals(1, h.searchedAlgorithms());
+            h.convolutionBackwardData(1f, wd, bw.address(), yd, by.address(), cd, 0f, xd, bx.address());
+            assertEquals(2, h.searchedAlgorithms());
+            h.convolutionForward(1f, xo, bxo.address(), wo, bwo.address(), co, 0f, yo, byo.address());
+            assertEquals(3, h.searchedAlgorithms());
+            assertTrue(h.workspaceBytes() >= ws);
+            System.out.printf("[gpu] op=cudnn.algorithmCache firstCallMs=%.2f repeatCallMs=%.3f workspaceBytes=%d%n",
+                    first / 1e6, repeat / 1e6, h.workspaceBytes());
+        }
+        assertEquals(live0, DeviceBuffer.liveBytes(), "workspace and search buffers are all freed");
+    }
+
     /**
      * The inference binding, the one batch-norm call vq4j makes through cuDNN (training runs in
      * cuda/batch_norm.cu, tested against the CPU twin in CudaLayerOpsGpuTest).
