@@ -1,61 +1,84 @@
 // vq_nearest_tc.cu: nearest codebook row per z vector on the tensor cores (TF32 mma.sync) with
-// an exact FP32 re-rank and a certified fallback, version 1.
+// an exact FP32 re-rank and a certified fallback, version 2.
 //
 // Same problem as vq_nearest.cu (argmin_k ||e_k||^2 - 2 z_n.e_k, ties to the lowest k, z read
 // in place in either layout, never an N x K matrix), same answer: the final index is BITWISE
 // the index the FP32 search of vq_nearest.cu returns (proof below), so its certified
 // FP32-vs-float64 bound still applies. The norms come from vq_nearest_codebook_norms (same bits).
 //
+// Versions. v1 kept a sorted top-4 per thread (about 48 instructions a score) and re-ranked
+// every vector's 4 candidates with scattered per-thread codebook reads, which ncu found using
+// 5 of every 32 bytes the L1 moved (0.93 ms at N = 524288, D = 64, K = 256). v2 (this file):
+// (1) vectors whose best TF32 score has no rival within 2B are answered without any re-rank
+// (most of them), the rest are re-ranked from a block queue; (2) for D <= 64 each thread keeps
+// only its best (s~, k) and its second VALUE (5 instructions a score); (3) ldmatrix fragment
+// loads and an unrolled k loop. 0.37 ms at that shape, bit-identical answers
+// (benchmarks/cuda/nearest_tc.cu times and checks it stand-alone).
+//
 // Kernels (launched in this order by io.vq4j.cuda.kernels.NearestTcKernels, after the norms):
 //
-// 1. vq_nearest_tc_search: block = 256 threads (8 warps) owning 128 z vectors; no code splits
-//    (the host takes this path only when N/128 blocks fill the GPU).
+// 1. vq_nearest_tc_search (D <= 64, MT = 2) / vq_nearest_tc_search_wide (D <= 320, MT = 4):
+//    block = 256 threads (8 warps) owning 128 z vectors; no code splits (the host takes this
+//    path only when N/128 blocks fill the GPU).
 //    - The block's z tile [128][Dp] (fp32, D zero-padded to Dp = a multiple of 8) is loaded once
 //      into shared memory and stays there; the codebook streams through in chunks of 64 codes x
-//      64 dims (so D <= 64 is one chunk, one barrier pair, per code tile), double-buffered with cp.async (16-byte copies when D % 4 == 0, else 4-byte),
-//      zero-filled past K and past D.
+//      64 dims (so D <= 64 is one chunk, one barrier pair, per code tile), double-buffered with
+//      cp.async (16-byte copies when D % 4 == 0, else 4-byte), zero-filled past K and past D.
 //    - Warp w computes a 32 vectors x 32 codes tile (vector group w % 4, code half w / 4) with
-//      mma.sync.m16n8k8 TF32 (2 x 4 mmas per 8 dims, up to 64 mmas per warp per chunk). The operands are the raw
-//      fp32 bits: the tensor core reads the top 19 bits (TF32), i.e. each input is truncated,
-//      relative error < 2^-10 (the bound below allows for truncation or rounding).
-//      Fragment layout (PTX ISA, m16n8k8 .tf32; g = lane / 4, t = lane % 4):
+//      mma.sync.m16n8k8 TF32 (2 x 4 mmas per 8 dims). The operands are the raw fp32 bits: the
+//      tensor core reads the top 19 bits (TF32), i.e. each input is truncated, relative error
+//      < 2^-10 (the bound below allows for truncation or rounding). Fragments come from
+//      ldmatrix.x4 on the 32-bit data (layout at vqt_ldmatrix4's call). Fragment layout (PTX ISA,
+//      m16n8k8 .tf32; g = lane / 4, t = lane % 4):
 //        A (row-major 16 x 8):  a0 (g, t)  a1 (g+8, t)  a2 (g, t+4)  a3 (g+8, t+4)
 //        B (col-major 8 x 8):   b0 (k=t, n=g)  b1 (k=t+4, n=g)
 //        C (16 x 8):            c0 (g, 2t)  c1 (g, 2t+1)  c2 (g+8, 2t)  c3 (g+8, 2t+1)
 //      so a thread's accumulators hold 4 vectors (g, g+8, g+16, g+24 of the warp's 32) x 8 codes.
-//    - Epilogue per code tile: s~ = fmaf(-2, acc, ||e||^2); per (thread, vector) the M = 4
-//      smallest (s~, k) are kept in registers (insertion into a sorted list; almost every score
-//      fails the first compare). After the last tile: a butterfly over the 4 lanes of a quad,
-//      then the two code halves through shared memory, give the block's 4 best per vector.
-//    - Certification and re-rank, one thread per vector: with B from the bound below, the
-//      vector is CERTIFIED when s~_(4) > s~_(1) + 2B (or fewer than 4 codes exist). The 4
-//      candidates are re-scored exactly as vq_nearest.cu scores them (fp32 FMA chain over
-//      ascending c from 0, then fmaf(-2, dot, norm), lexicographic minimum). The index (and, if
-//      asked, the direct-form distance of vq_nearest_finalize, same operations) is written; an
-//      uncertified vector's n is appended to `list` (atomicAdd on list_count) for kernel 2,
-//      which overwrites its results. Finally the block writes zq (if asked) for its 128 vectors
-//      cooperatively, coalesced in both layouts (the winning rows are hot in L1/L2).
-//    The z tile is copied with cp.async (all copies in flight together, not a load-then-store
-//    loop per thread) in the same group as the first codebook chunk. z values are checked for
-//    NaN/Inf in the re-rank pass (which reads the whole tile); the lowest offender goes to status[1].
+//    - The accumulators of a code tile start at -||e_k||^2 / 2 (exact), so they end at
+//      a = z.e_k - ||e_k||^2 / 2 and s~ = -2 a exactly (-Inf, so s~ = +Inf, past K).
+//    - Epilogue per code tile (a only: no extra arithmetic per score). A thread sees the same
+//      codes of a vector on every tile: its PARTITION (8 per vector: 4 quad lanes x 2 code
+//      halves). Per (thread, vector) it keeps its partition's MT smallest s~ (vqt_keep).
+//    - After the last tile the partitions' lists meet in shared memory; one thread per vector
+//      merges them into the M = 4 smallest (v_1 <= ... <= v_4, codes k_1..) and the FLOOR
+//      F = min over partitions of their MT-th value, computes ||z||^2 from the tile and the bound
+//      B below, and sets thr = v_1 + 2B. CERTIFIED when v_4 > thr and F > thr (or the bound is
+//      not finite: see below). Then: certified with only k_1 at or below thr: the answer is k_1,
+//      nothing recomputed (the common case); otherwise the candidates at or below thr are
+//      queued, and one thread per (queued vector, candidate) re-scores them exactly as
+//      vq_nearest.cu scores them (fp32 FMA chain over ascending c from 0, then
+//      fmaf(-2, dot, norm)); the lexicographic minimum wins. An uncertified vector's n is also
+//      appended to `list` (atomicAdd on list_count) for kernel 2, which overwrites its results.
+//      Finally the block writes indices, distances (if asked: vq_nearest_finalize's operations)
+//      and zq (if asked) for its 128 vectors, zq coalesced in both layouts.
+//    The z tile is copied with cp.async (all copies in flight together) in the same group as the
+//    first codebook chunk. z values are checked for NaN/Inf while ||z||^2 is summed; the lowest
+//    offender goes to status[1].
 //
 // 2. vq_nearest_tc_fallback: the listed vectors, exhaustively, in chunks of 16 per block
 //    (grid-stride over chunks; the count is read on the device, so the host never waits): the
-//    16 vectors sit in shared memory, each thread scores codes tid, tid + 256, ... for all 16
-//    with the same FMA chain, then (score, index) minima over the block. Writes index, distance
-//    and zq like kernel 1. Napkin: K*D*16 FMAs and one codebook read (from L2) per chunk;
-//    for N = 131072, D = 256, K = 16384 and a 1% uncertified rate: 82 chunks, 5.5 GFMA spread
-//    over the SMs, ~0.3-0.6 ms; at D = 64, K <= 1024 it is a few microseconds. 0 listed: ~3 us
-//    of empty blocks.
+//    16 vectors sit in shared memory (transposed, so one 16-byte read gives 4 of them), the
+//    codebook streams through in tiles of 256 codes x 16 dims read coalesced, and thread t
+//    scores code kb + t for all 16 vectors with the same FMA chain (ascending c from 0), then
+//    (score, index) minima over the block. Writes index, distance and zq like kernel 1. v1 read
+//    each thread's own code row from global memory (32 rows a warp load: L1-bound, ncu 89%
+//    busy, 95 us for 9.6k vectors at D = 64, K = 256). Napkin: K*D*16 FMAs and one codebook read
+//    (from L2) per chunk; at N = 131072, D = 256, K = 16384, 1.8% listed: 2.3k vectors,
+//    9.8 GFMA; at D = 64, K <= 1024, ~2% listed: 10k vectors, under 1 GFMA. 0 listed: ~3 us of
+//    empty blocks.
 //
 // WHY THE ANSWER IS THE FP32 SEARCH'S. Let fl(s_k) be the fp32 score of vq_nearest.cu and s~_k
-// this kernel's TF32 score, with |s~_k - fl(s_k)| <= B for every k (bound below). Certified
-// vector, kept set C (the 4 smallest s~), c = the re-rank's lexicographic winner over C (exact
-// fl scores), k1 = the smallest s~ (in C). For any j outside C: s~_j >= s~_(4), so
-// fl(s_j) >= s~_j - B >= s~_(4) - B > s~_(1) + B >= fl(s_k1) >= fl(s_c). So fl(s_j) > fl(s_c)
-// strictly and j cannot be the FP32 search's lexicographic minimum, which therefore lies in C,
-// where the re-rank finds it with the same arithmetic. Uncertified vectors are searched
-// exhaustively with the same arithmetic. Either way: the same index, bit for bit.
+// this kernel's TF32 score, with |s~_k - fl(s_k)| <= B for every k (bound below). Let c be the
+// FP32 search's answer (the lexicographic minimum of fl). Then s~_c <= fl(s_c) + B <= fl(s_k1)
+// + B <= s~_k1 + 2B = thr, since k1 has the smallest s~ of all codes. So c is among the codes
+// with s~ <= thr. Every code outside the merged list scores s~ >= min(v_4, F): a partition
+// drops a code only for MT kept ones at or below it, and the merge drops one only for 4 kept
+// ones at or below it. Certified means both exceed thr, so c is one of the listed codes at or
+// below thr. If that is k1 alone, c = k1; otherwise the re-rank scores exactly those codes with
+// the FP32 search's arithmetic and takes the same lexicographic minimum. (MT = 2 keeps the
+// second value without its code: when certified it is above thr, so no code-less entry can be a
+// candidate.) Uncertified vectors are searched exhaustively with the same arithmetic. Either
+// way: the same index, bit for bit.
 //
 // THE BOUND B. Per code, with dims padded to Dp and u = 2^-24:
 //  - TF32 inputs: z' = z(1 + a), e' = e(1 + b), |a|, |b| <= 2^-10 (truncation; 2^-11 if rounded),
@@ -66,15 +89,18 @@
 //    9 * 2^-23 times the running sum of |terms| per mma; over Dp / 8 mmas:
 //    <= (Dp + 8) 2^-22 * sum_c |z_c e_c| (with room to spare).
 //  - The fp32 dot of the FP32 search: <= gamma_D sum_c |z_c e_c| <= D 2^-24 (1.01) sum |ze|.
-//  - Both scores end with fmaf(-2, dot, norm) (same norm bits): one rounding each,
-//    <= u (|s~| + |fl s|) <= 2^-22 (||z||^2 + 2 ||e||^2) (1.01).
+//  - The norm: here it enters the accumulation as its initial value -||e||^2 / 2 (exact), so the
+//    accumulation bound above applies with ||e||^2 / 2 added to the running sum of |terms|: at
+//    most (9/16) Dp 2^-22 (||e||^2 / 2 + sum |ze|) for a, i.e. an extra (9/16) Dp 2^-22 ||e||^2
+//    in s~ = -2 a (exact). The FP32 search ends with fmaf(-2, dot, norm): one rounding,
+//    <= u |fl s| <= 2^-24 (||e||^2 + 2 ||z|| ||e||) (1.01).
 //  Both dot errors are bounded by sum_c |z_c e_c| <= ||z|| ||e_k|| (Cauchy-Schwarz), doubled by
 //  the -2, and |s| <= ||e||^2 + 2 ||z|| ||e||, so
-//    |s~_k - fl(s_k)| <= [2 (2^-9 + 2^-20 + (Dp + 8) 2^-22 + 1.01 D 2^-24) + 4.04 u] ||z|| ||e_k||
-//                        + 2.02 u ||e_k||^2
+//    |s~_k - fl(s_k)| <= [2 (2^-9 + 2^-20 + (Dp + 8) 2^-22 + 1.01 D 2^-24) + 2.02 u] ||z|| ||e_k||
+//                        + ((9/16) Dp 2^-22 + 1.01 u) ||e_k||^2
 //  and this kernel uses the larger, rounder
 //    B = c1 ||z|| E + c2 E^2,   E = max_k ||e_k||,   c1 = (1 + 1/16) 2^-8 + (3 Dp + 40) 2^-22,
-//                                                    c2 = 2^-22,
+//                                                    c2 = (Dp + 2) 2^-22,
 //  whose 6% slack on the leading term also covers ||z||^2 being summed in fp32 (relative error
 //  <= D u < 3e-5 for Dp <= 320), the square roots, max ||e||^2 taken over fp32 norms, and the
 //  fp32 evaluation of B and of s~_(1) + 2B. (Denormal inputs, which the tensor core may flush,
@@ -82,10 +108,11 @@
 //  denormal.) The product form matters when ||z|| and ||e|| differ in scale: a freshly
 //  initialised codebook (uniform in [-1/K, 1/K], the reference design's) against unit-scale z
 //  has score gaps ~||z|| ||e||, which a (||z||^2 + ||e||^2) bound would never certify.
-//  For standard normal data at D = 64: B ~ 2^-8 * 8 * 10 ~ 0.33, while the gap between the
-//  best and 4th best score is typically ~10: the fallback sees well under 1% of the vectors.
-//  Non-finite z or codebook: B is Inf/NaN; such vectors are taken as certified (the host throws
-//  on the status words when checks are on; otherwise results are unspecified but in bounds).
+//  For standard normal data at D = 64: B ~ 2^-8 * 8 * 10 ~ 0.33. Measured (nearest_tc.cu):
+//  1.8% of vectors uncertified at K = 256, 2.4% at K = 1024 (MT = 2), 1.8% at D = 256, K = 16384
+//  (MT = 4). Non-finite z or codebook: B is Inf/NaN; then every kept candidate is re-ranked and
+//  the vector counts as certified (the host throws on the status words when checks are on;
+//  otherwise results are unspecified but in bounds).
 //
 // NAPKIN (H100 SXM: ~400-500 TFLOP/s dense TF32 peak, mma.sync reaching maybe 60-70% of it;
 // ~3 TB/s HBM, 132 SMs, 228 KB shared memory per SM, 50 MB L2).
@@ -93,16 +120,19 @@
 //    K = 1024 is 69 GFLOP (~0.23 ms). N = 131072, D = 256, K = 16384: 1.1 TFLOP (~3.7 ms).
 //  - Shared memory per mma (2 x 4 per warp per 8 dims): A 2 x 512 B + B 4 x 256 B = 256 B per
 //    m16n8k8, against 128 B/clk/SM of shared bandwidth and ~1 mma/clk/SM: shared-bandwidth
-//    bound at ~50% of the tensor peak. A register-resident A (small D) or ldmatrix would lift it.
+//    bound at ~50% of the tensor peak.
 //  - Global: z read once (N D 4 bytes: 134 MB at N = 524288, D = 64, ~45 us), the codebook
-//    once per block from L2 ((N/128) K D 4: 0.5 GB at K = 256, 17 GB at D = 256, K = 16384:
-//    L2-bandwidth bound at ~2-3 ms there, which is why the 128-vector tile matters), zq written
-//    once (another N D 4 bytes) when fused, indices N 4 bytes.
-//  - Epilogue: N K scores, each ~3 instructions (fma, compare, rarely an insert): 134M at
-//    K = 256 is ~10 us over the GPU.
-//  - Shared memory: 128 (Dp + 4) 4 + 2 x 64 x 68 x 4 + 1.5 KB: 71 KB at D = 64 (2 blocks/SM,
-//    also the register limit), 170 KB at D = 256 (1 block/SM). The host caps D at 320
-//    (166 KB + 36 KB = 202 KB) to stay under the 227 KB opt-in; larger D takes the FP32 search.
+//    once per block from L2 ((N/128) K D 4: 0.27 GB at K = 256, 1.1 GB at K = 1024, 17 GB at
+//    D = 256, K = 16384), zq written once (another N D 4 bytes) when fused, indices N 4 bytes.
+//  - Epilogue: N K scores at ~6 instructions each (D <= 64): 0.8 G lane-instructions at K = 1024,
+//    i.e. 25 M warp instructions; with the mma loop and the loads ncu counts 350 M warp
+//    instructions for the v2 kernel at K = 1024 and finds it issue- and latency-bound (issue
+//    slots 49% busy, no eligible warp 50% of cycles, 16 warps a multiprocessor), not bound by
+//    memory (L2 23%, DRAM under 5% of peak).
+//  - Shared memory: 128 (Dp + 4) 4 + 2 x 64 x 68 x 4 (or the lists and queue after the loop, if
+//    larger) + 1.5 KB: 71 KB at D = 64 (2 blocks/SM, also the register limit), 173 KB at D = 256
+//    (1 block/SM). The host caps D at 320 to stay under the 227 KB opt-in; larger D takes the
+//    FP32 search.
 //  - Scratch: the list (4 N bytes) and its counter; no N x K buffer, no partials.
 
 #include <math.h>
@@ -113,9 +143,12 @@
 #define VQT_BN 64         // codes per code tile
 #define VQT_BK 64         // dims per codebook chunk
 #define VQT_THREADS 256
-#define VQT_M 4           // approximate candidates kept per vector
+#define VQT_M 4           // approximate candidates kept per vector after the merge
+#define VQT_PARTS 8       // partitions of the codebook per vector (4 quad lanes x 2 code halves)
 #define VQT_EST (VQT_BK + 4)  // e chunk row stride (floats): 272 bytes, 16-byte aligned rows, no bank conflicts
 #define VQT_FB_VECS 16    // vectors per fallback chunk
+#define VQT_FB_DC 16      // dims per fallback codebook tile
+
 
 #define VQT_E4_PER_THREAD (VQT_BN * VQT_BK / 4 / VQT_THREADS)  // float4 copies per thread per chunk
 static_assert(VQT_BN * VQT_BK % (4 * VQT_THREADS) == 0, "the e loader must cover the chunk evenly");
@@ -170,6 +203,12 @@ static __device__ __forceinline__ void vqt_mma(float (&c)[4], const unsigned (&a
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+static __device__ __forceinline__ void vqt_ldmatrix4(unsigned (&r)[4], const float* p) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
 // Inserts (s, kc) into the sorted list (v, id) of the M smallest; NaN never enters.
 static __device__ __forceinline__ void vqt_insert(float (&v)[VQT_M], int (&id)[VQT_M], float s, int kc) {
     if (s < v[VQT_M - 1]) {
@@ -185,20 +224,62 @@ static __device__ __forceinline__ void vqt_insert(float (&v)[VQT_M], int (&id)[V
     }
 }
 
-// Dynamic shared memory: zs [128][Dp + 4] | es [2][64][VQT_EST] | win [128] int | zbase [128] long long.
-extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
-vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
-                     int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
-                     int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
-                     int n, int spatial, int d, int k) {
+// Words of the region that holds the codebook chunks during the search and the partition lists
+// plus the re-rank queue after it (4 M + 2 words a vector for the queue).
+static constexpr __host__ __device__ int vqt_es_words(int mt) {
+    return 2 * VQT_BN * VQT_EST > VQT_BM * (2 * VQT_PARTS * mt + 2 * VQT_M + 2)
+               ? 2 * VQT_BN * VQT_EST : VQT_BM * (2 * VQT_PARTS * mt + 2 * VQT_M + 2);
+}
+
+// Keeps the MT smallest scores s~ = -2 a of one partition, given the accumulator a, with their
+// codes; NaN never enters. MT = 2 is the short form (4 instructions a score), in accumulator
+// space (v[0] the largest a, with its code; v[1] the second largest as a VALUE only, id[1]
+// stays VQN_NONE); the caller turns v into scores after the loop. A value is all certification
+// needs of the second: it requires every partition's second above the threshold, so when it
+// holds, only firsts can be candidates. (A NaN leaves v[1] = v[0] via fminf, and an exact tie
+// with v[0] makes v[1] = v[0]: both only lower the floor, so such vectors go to the exhaustive
+// fallback, never to a wrong answer.) The general form is vqt_insert's sorted insert of -2 a.
+template <int MT>
+static __device__ __forceinline__ void vqt_keep_acc(float (&v)[MT], int (&id)[MT], float a, int kc) {
+    if constexpr (MT == 2) {
+        id[0] = a > v[0] ? kc : id[0];  // strict: among equal scores the lowest (first) code stays
+        v[1] = fmaxf(v[1], fminf(v[0], a));
+        v[0] = fmaxf(v[0], a);
+    } else {
+        vqt_insert(v, id, -2.f * a, kc);
+    }
+}
+
+// The norms of a thread's 8 codes of one tile (first code k0; then +1, +8, +9, ...), +Inf past
+// K: there acc = -Inf, a score no list keeps (and which leaves vqt_keep_acc's value-only second
+// unchanged, unlike a NaN); emax skips it.
+static __device__ __forceinline__ void vqt_norms(float (&en)[8], const float* __restrict__ norms, int k, int k0) {
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+        const int kc = k0 + (j >> 1) * 8 + (j & 1);
+        en[j] = kc < k ? __ldg(norms + kc) : INFINITY;
+    }
+}
+
+// Dynamic shared memory: zs [128][Dp + 4] | es [vqt_es_words(MT)] | win [128] int | zbase [128] long long.
+template <int MT, int KPAD>
+static __device__ __forceinline__ void
+vqt_search(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
+           int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
+           int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
+           int n, int spatial, int d, int k) {
     extern __shared__ __align__(16) unsigned char vqt_smem[];
-    const int dp = (d + 7) & ~7;
+    // KPAD > 0 (the narrow kernels): z is padded with zeros to KPAD dims, so the k loop has a
+    // compile-time trip count; with a variable one the compiler copied accumulators around the
+    // loop's exits (ncu: 23% of the loop's instructions were such moves).
+    const int dp = KPAD > 0 ? KPAD : (d + 7) & ~7;
     const int zst = dp + 4;  // z row stride: rows 16-byte aligned, A-fragment reads conflict-free
     float* zs = reinterpret_cast<float*>(vqt_smem);
     float* es = zs + VQT_BM * zst;
-    int* win = reinterpret_cast<int*>(es + 2 * VQT_BN * VQT_EST);
+    int* win = reinterpret_cast<int*>(es + vqt_es_words(MT));
     long long* zbase = reinterpret_cast<long long*>(win + VQT_BM);
     __shared__ unsigned emax_bits;
+    __shared__ int rr_count;
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -206,9 +287,9 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
     const long long n0 = (long long)blockIdx.x * VQT_BM;
     const bool rows = spatial == 1;
     const bool vec4 = (d & 3) == 0 && (reinterpret_cast<uintptr_t>(e) & 15) == 0;
-    const int chunks = (d + VQT_BK - 1) / VQT_BK;
+    const int chunks = KPAD > 0 ? 1 : (d + VQT_BK - 1) / VQT_BK;  // KPAD: the host guarantees d <= KPAD <= 64
     const int tiles = (k - 1) / VQT_BN + 1;
-    const long long steps = (long long)tiles * chunks;
+    const int steps = tiles * chunks;  // <= 2^31 / 64 tiles x 5 chunks
 
     if (tid == 0) emax_bits = 0u;
     if (tid < VQT_BM) {
@@ -245,17 +326,23 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
     vqt_load_e(es, e, k, d, 0, 0, vec4);
     vqt_cp_async_commit();
 
-    float tv[4][VQT_M];
-    int ti[4][VQT_M];
+    // Per (thread, vector): the MT smallest (s~, k) of this thread's codes, a "partition" of the
+    // codebook (8 per vector: 4 quad lanes x 2 code halves; see vqt_keep for MT = 2).
+    // (MT = 2 keeps them in accumulator space, largest acc first, until after the loop.)
+    float tv[4][MT];
+    int ti[4][MT];
 #pragma unroll
     for (int r = 0; r < 4; ++r)
 #pragma unroll
-        for (int j = 0; j < VQT_M; ++j) { tv[r][j] = INFINITY; ti[r][j] = VQN_NONE; }
+        for (int j = 0; j < MT; ++j) { tv[r][j] = MT == 2 ? -INFINITY : INFINITY; ti[r][j] = VQN_NONE; }
+    int kcs[8];  // this thread's 8 codes of the current tile (ni, h)
+    float enx[8];  // (MT = 2) their norms, loaded one tile ahead: the latency hides behind a tile
+    if constexpr (MT == 2) vqt_norms(enx, norms, k, cg * 32 + 2 * t);
     float emax = 0.f;
     float acc[2][4][4];
 
     int tile = 0, ch = 0;
-    for (long long s = 0; s < steps; ++s) {
+    for (int s = 0; s < steps; ++s) {
         // Next chunk into the other buffer (free: the previous step ended with a barrier).
         {
             int nt = tile, nc = ch + 1;
@@ -267,161 +354,221 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
         __syncthreads();
 
         if (ch == 0) {
+            // The accumulators start at -||e||^2 / 2 (exact), so after the mmas acc = z.e - ||e||^2 / 2
+            // and s~ = -2 acc exactly: the norm rides in the tensor core's accumulation (bound below).
 #pragma unroll
-            for (int mi = 0; mi < 2; ++mi)
+            for (int j = 0; j < 8; ++j) {
+                kcs[j] = tile * VQT_BN + cg * 32 + (j >> 1) * 8 + 2 * t + (j & 1);
+                float en;
+                if constexpr (MT == 2) en = enx[j];  // prefetched (the wide kernel has no registers to spare)
+                else en = kcs[j] < k ? __ldg(norms + kcs[j]) : INFINITY;
+                emax = fmaxf(emax, kcs[j] < k ? en : 0.f);  // fmaxf ignores a NaN norm
+                const float init = -0.5f * en;
 #pragma unroll
-                for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-                    for (int q = 0; q < 4; ++q) acc[mi][ni][q] = 0.f;
+                for (int mi = 0; mi < 2; ++mi) {
+                    acc[mi][j >> 1][j & 1] = init;
+                    acc[mi][j >> 1][2 + (j & 1)] = init;
+                }
+            }
+            if constexpr (MT == 2) vqt_norms(enx, norms, k, (tile + 1) * VQT_BN + cg * 32 + 2 * t);  // next tile's
         }
         const float* eb = es + (s & 1) * VQT_BN * VQT_EST;
         const int d0 = ch * VQT_BK;
         const int ksteps = min(VQT_BK, dp - d0) >> 3;
-        for (int ks = 0; ks < ksteps; ++ks) {
+#pragma unroll
+        for (int ks = 0; ks < VQT_BK / 8; ++ks) {  // unrolled so the fragment loads run ahead of the mmas
+            if (ks >= ksteps) break;  // never taken when the width is a compile-time KPAD
             unsigned a[2][4];
+            // ldmatrix.x4 on 32-bit data: matrix i = lane / 8 is rows (i & 1) * 8 .. +7 at dims
+            // (i >> 1) * 4 .. +3 (A), or codes (i >> 1) * 8 .. +7 at dims (i & 1) * 4 .. +3 (B);
+            // each thread gets element (row g, dim t) of each: exactly the TF32 fragments.
+            const int lr = lane & 7, li = lane >> 3;
 #pragma unroll
-            for (int mi = 0; mi < 2; ++mi) {
-                const float* zr = zs + (rg * 32 + mi * 16 + g) * zst + d0 + ks * 8 + t;
-                a[mi][0] = __float_as_uint(zr[0]);
-                a[mi][1] = __float_as_uint(zr[8 * zst]);
-                a[mi][2] = __float_as_uint(zr[4]);
-                a[mi][3] = __float_as_uint(zr[8 * zst + 4]);
-            }
+            for (int mi = 0; mi < 2; ++mi)
+                vqt_ldmatrix4(a[mi], zs + (rg * 32 + mi * 16 + (li & 1) * 8 + lr) * zst + d0 + ks * 8 + (li >> 1) * 4);
 #pragma unroll
-            for (int ni = 0; ni < 4; ++ni) {
-                const float* er = eb + (cg * 32 + ni * 8 + g) * VQT_EST + ks * 8 + t;
-                const unsigned b0 = __float_as_uint(er[0]), b1 = __float_as_uint(er[4]);
-                vqt_mma(acc[0][ni], a[0], b0, b1);
-                vqt_mma(acc[1][ni], a[1], b0, b1);
+            for (int np = 0; np < 2; ++np) {
+                unsigned b[4];
+                vqt_ldmatrix4(b, eb + (cg * 32 + np * 16 + (li >> 1) * 8 + lr) * VQT_EST + ks * 8 + (li & 1) * 4);
+                vqt_mma(acc[0][2 * np], a[0], b[0], b[1]);
+                vqt_mma(acc[1][2 * np], a[1], b[0], b[1]);
+                vqt_mma(acc[0][2 * np + 1], a[0], b[2], b[3]);
+                vqt_mma(acc[1][2 * np + 1], a[1], b[2], b[3]);
             }
         }
 
-        if (ch == chunks - 1) {  // the code tile is complete: fold its scores into the top-M lists
+        if (ch == chunks - 1) {  // the code tile is complete: fold its scores into the lists
 #pragma unroll
-            for (int ni = 0; ni < 4; ++ni) {
+            for (int rr = 0; rr < 4; ++rr)  // rows g, g+8 of mi = 0, then of mi = 1; ascending k
 #pragma unroll
-                for (int h = 0; h < 2; ++h) {
-                    const int kc = tile * VQT_BN + cg * 32 + ni * 8 + 2 * t + h;
-                    if (kc < k) {
-                        const float en = __ldg(norms + kc);
-                        emax = fmaxf(emax, en);
-#pragma unroll
-                        for (int mi = 0; mi < 2; ++mi) {
-                            vqt_insert(tv[mi * 2], ti[mi * 2], fmaf(-2.f, acc[mi][ni][h], en), kc);
-                            vqt_insert(tv[mi * 2 + 1], ti[mi * 2 + 1], fmaf(-2.f, acc[mi][ni][2 + h], en), kc);
-                        }
-                    }
-                }
-            }
+                for (int j = 0; j < 8; ++j)
+                    vqt_keep_acc<MT>(tv[rr], ti[rr], acc[rr >> 1][j >> 1][2 * (rr & 1) + (j & 1)], kcs[j]);
         }
         __syncthreads();  // everyone is done with buffer s & 1 before step s + 1 refills it
         if (++ch == chunks) { ch = 0; ++tile; }
     }
     vqt_cp_async_wait0();
-
-    // Quad merge: lanes t = 0..3 hold the same 4 vectors; after xor 1 and xor 2, lane t = 0 holds
-    // the 4 smallest of the quad (any equal-score choice is fine: the re-rank is exact).
+    if constexpr (MT == 2) {  // back to score space: s~ = -2 acc (exact; -Inf becomes +Inf)
 #pragma unroll
-    for (int off = 1; off <= 2; off <<= 1) {
+        for (int r = 0; r < 4; ++r)
 #pragma unroll
-        for (int r = 0; r < 4; ++r) {
-            float ov[VQT_M];
-            int oi[VQT_M];
-#pragma unroll
-            for (int j = 0; j < VQT_M; ++j) {
-                ov[j] = __shfl_xor_sync(0xffffffffu, tv[r][j], off);
-                oi[j] = __shfl_xor_sync(0xffffffffu, ti[r][j], off);
-            }
-#pragma unroll
-            for (int j = 0; j < VQT_M; ++j) vqt_insert(tv[r], ti[r], ov[j], oi[j]);
-        }
+            for (int j = 0; j < MT; ++j) tv[r][j] *= -2.f;
     }
+
     // Block max of the norms (non-negative floats order like their bits).
 #pragma unroll
     for (int off = 16; off > 0; off >>= 1) emax = fmaxf(emax, __shfl_xor_sync(0xffffffffu, emax, off));
     if (lane == 0) atomicMax(&emax_bits, __float_as_uint(emax));
 
-    // The code halves meet in shared memory (the e buffers are free now).
-    float* cv = es;                                                // [2][128][M]
-    int* ci = reinterpret_cast<int*>(es + 2 * VQT_BM * VQT_M);     // [2][128][M]
-    if (t == 0) {
+    // Every partition's pair goes to shared memory (the e buffers are free now).
+    float* cv = es;                                                    // [128][8 partitions][MT]
+    int* ci = reinterpret_cast<int*>(es + VQT_BM * VQT_PARTS * MT);    // [128][8][MT]
+    {
+        const int part = cg * 4 + t;
 #pragma unroll
         for (int r = 0; r < 4; ++r) {
             const int row = rg * 32 + (r >> 1) * 16 + g + (r & 1) * 8;
 #pragma unroll
-            for (int j = 0; j < VQT_M; ++j) {
-                cv[(cg * VQT_BM + row) * VQT_M + j] = tv[r][j];
-                ci[(cg * VQT_BM + row) * VQT_M + j] = ti[r][j];
+            for (int j = 0; j < MT; ++j) {
+                cv[(row * VQT_PARTS + part) * MT + j] = tv[r][j];
+                ci[(row * VQT_PARTS + part) * MT + j] = ti[r][j];
             }
         }
     }
     __syncthreads();
 
+    // Per vector (one thread each): the block's M best, ||z||^2 and the bound, then one of three
+    // outcomes. (a) Certified and no other candidate within 2B of the best: the best TF32 score
+    // IS the FP32 answer (proof in the header), nothing recomputed; the common case. (b) Certified
+    // but other candidates within 2B: queued for the exact re-rank below. (c) Not certified: the
+    // re-rank still writes an in-bounds answer, and the vector is listed for kernel 2.
+    float* rr_score = es + 2 * VQT_BM * VQT_PARTS * MT;              // [128][M] exact scores
+    int* rr_row = reinterpret_cast<int*>(rr_score + VQT_BM * VQT_M);  // queued rows
+    int* rr_need = rr_row + VQT_BM;                                   // [128] candidates to score
+    int* rr_id = rr_need + VQT_BM;                                    // [128][M] their codes
+    if (tid == 0) rr_count = 0;
+    __syncthreads();
     if (tid < VQT_BM) {
         const int r = tid;
         const long long nn = n0 + r;
         int best = 0;
         if (nn < n) {
+            // The M smallest of the 8 partitions' lists, and the floor: every code a partition
+            // dropped scores at least that partition's last kept value, so at least `floor_v`.
             float v[VQT_M];
             int id[VQT_M];
 #pragma unroll
-            for (int j = 0; j < VQT_M; ++j) { v[j] = cv[r * VQT_M + j]; id[j] = ci[r * VQT_M + j]; }
+            for (int j = 0; j < VQT_M; ++j) { v[j] = INFINITY; id[j] = VQN_NONE; }
+            float floor_v = INFINITY;
 #pragma unroll
-            for (int j = 0; j < VQT_M; ++j) vqt_insert(v, id, cv[(VQT_BM + r) * VQT_M + j], ci[(VQT_BM + r) * VQT_M + j]);
-
-            // Exact re-rank: the FP32 search's arithmetic, 4 independent chains.
-            const float* zr = zs + r * zst;
-            const float* ep[VQT_M];
-            float dot[VQT_M];
+            for (int q = 0; q < VQT_PARTS; ++q) {
+                const int o = (r * VQT_PARTS + q) * MT;
 #pragma unroll
-            for (int j = 0; j < VQT_M; ++j) {
-                ep[j] = e + (long long)(id[j] == VQN_NONE ? 0 : id[j]) * d;
-                dot[j] = 0.f;
+                for (int j = 0; j < MT; ++j) {
+                    if (ci[o + j] != VQN_NONE) vqt_insert(v, id, cv[o + j], ci[o + j]);  // value-only entries: the floor
+                }
+                floor_v = fminf(floor_v, cv[o + MT - 1]);
             }
+
+            // ||z||^2 and the finiteness check from the tile (16-byte reads: rows are 16-byte aligned,
+            // dp % 8 == 0, and the padding past d is zero).
+            const float4* zr4 = reinterpret_cast<const float4*>(zs + r * zst);
             float zz = 0.f;
             bool bad = false;
 #pragma unroll 4
-            for (int c = 0; c < d; ++c) {
-                const float zc = zr[c];
-                bad |= !isfinite(zc);
-                zz = fmaf(zc, zc, zz);
-#pragma unroll
-                for (int j = 0; j < VQT_M; ++j) dot[j] = fmaf(zc, __ldg(ep[j] + c), dot[j]);
+            for (int q = 0; q < (dp >> 2); ++q) {
+                const float4 x = zr4[q];
+                bad |= !isfinite(x.x) || !isfinite(x.y) || !isfinite(x.z) || !isfinite(x.w);
+                zz = fmaf(x.x, x.x, zz); zz = fmaf(x.y, x.y, zz); zz = fmaf(x.z, x.z, zz); zz = fmaf(x.w, x.w, zz);
             }
             if (bad) atomicMin(&status[1], (int)nn);
-            float bv = INFINITY;
-            int bi = VQN_NONE;
-#pragma unroll
-            for (int j = 0; j < VQT_M; ++j) {
-                if (id[j] != VQN_NONE) {
-                    const float sc = fmaf(-2.f, dot[j], __ldg(norms + id[j]));
-                    if (vq_nearest_better(sc, id[j], bv, bi)) { bv = sc; bi = id[j]; }
-                }
-            }
-            best = bi == VQN_NONE ? 0 : bi;  // nothing comparable (non-finite data): stay in bounds
-            indices[nn] = best;
 
             const float dpf = (float)dp;
             const float c1 = 1.0625f * 0x1p-8f + (3.f * dpf + 40.f) * 0x1p-22f;
             const float emax = __uint_as_float(emax_bits);  // max_k ||e_k||^2
-            const float bound = c1 * sqrtf(zz) * sqrtf(emax) + 0x1p-22f * emax;
-            const bool certified = !isfinite(bound) || v[VQT_M - 1] > v[0] + 2.f * bound;
+            const float bound = c1 * sqrtf(zz) * sqrtf(emax) + (dpf + 2.f) * 0x1p-22f * emax;
+            const float thr = v[0] + 2.f * bound;
+            // A non-finite bound (non-finite or overflowing data) certifies nothing useful: score all kept.
+            const bool finite = isfinite(thr);
+            // Certified: every code outside v/id (dropped by a partition, or by the merge above)
+            // scores above thr, so the FP32 answer is among the candidates within thr.
+            const bool certified = !finite || (v[VQT_M - 1] > thr && !(floor_v <= thr));
             if (!certified) list[atomicAdd(list_count, 1)] = (int)nn;
-
-            if (distances != nullptr) {  // vq_nearest_finalize's operations, in its order
-                const float* ek = e + (long long)best * d;
-                float a = 0.f;
-                for (int c = 0; c < d; ++c) {
-                    const float df = __fsub_rn(zr[c], ek[c]);
-                    a = __fadd_rn(a, __fmul_rn(df, df));
-                }
-                distances[nn] = a;
+            int need = 0;
+#pragma unroll
+            for (int j = 0; j < VQT_M; ++j) need += id[j] != VQN_NONE && (!finite || v[j] <= thr);
+            if (certified && need == 1) {
+                best = id[0];
+            } else if (need > 0) {  // need == 0: every score NaN (non-finite data); stay in bounds
+                const int q = atomicAdd(&rr_count, 1);
+                rr_row[q] = r;
+                rr_need[r] = need;
+                // The candidates to score are the first `need` of the sorted list (or all valid ones).
+#pragma unroll
+                for (int j = 0; j < VQT_M; ++j) rr_id[r * VQT_M + j] = id[j];
             }
         }
         win[r] = best;
     }
-    if (zq == nullptr) return;  // uniform over the block
     __syncthreads();
+    // Exact re-rank, one thread per (queued vector, candidate): the FP32 search's arithmetic (an
+    // FMA chain over ascending c from 0, then fmaf(-2, dot, norm)). Only the queued few pay for
+    // the scattered codebook reads; the winner is the lexicographic (score, index) minimum.
+    const int queued = rr_count;
+    for (int q = tid; q < queued * VQT_M; q += VQT_THREADS) {
+        const int r = rr_row[q / VQT_M], j = q % VQT_M;
+        if (j < rr_need[r]) {
+            const int kc = rr_id[r * VQT_M + j];
+            const float* zr = zs + r * zst;
+            const float* ek = e + (long long)kc * d;
+            float dot = 0.f;
+            if (vec4) {
+                const float4* e4 = reinterpret_cast<const float4*>(ek);
+#pragma unroll 4
+                for (int c4 = 0; c4 < (d >> 2); ++c4) {
+                    const float4 x = __ldg(e4 + c4);
+                    dot = fmaf(zr[4 * c4], x.x, dot);
+                    dot = fmaf(zr[4 * c4 + 1], x.y, dot);
+                    dot = fmaf(zr[4 * c4 + 2], x.z, dot);
+                    dot = fmaf(zr[4 * c4 + 3], x.w, dot);
+                }
+            } else {
+#pragma unroll 4
+                for (int c = 0; c < d; ++c) dot = fmaf(zr[c], __ldg(ek + c), dot);
+            }
+            rr_score[r * VQT_M + j] = fmaf(-2.f, dot, __ldg(norms + kc));
+        }
+    }
+    __syncthreads();
+    if (tid < queued) {
+        const int r = rr_row[tid];
+        float bv = INFINITY;
+        int bi = VQN_NONE;
+        for (int j = 0; j < rr_need[r]; ++j) {
+            const float sc = rr_score[r * VQT_M + j];
+            const int kc = rr_id[r * VQT_M + j];
+            if (vq_nearest_better(sc, kc, bv, bi)) { bv = sc; bi = kc; }
+        }
+        win[r] = bi == VQN_NONE ? 0 : bi;  // nothing comparable (non-finite data): stay in bounds
+    }
+    __syncthreads();
+    if (tid < VQT_BM && n0 + tid < n) {
+        const int r = tid;
+        const long long nn = n0 + r;
+        const int best = win[r];
+        indices[nn] = best;
+        if (distances != nullptr) {  // vq_nearest_finalize's operations, in its order
+            const float* zr = zs + r * zst;
+            const float* ek = e + (long long)best * d;
+            float a = 0.f;
+            for (int c = 0; c < d; ++c) {
+                const float df = __fsub_rn(zr[c], ek[c]);
+                a = __fadd_rn(a, __fmul_rn(df, df));
+            }
+            distances[nn] = a;
+        }
+    }
+    if (zq == nullptr) return;  // uniform over the block
     const int valid = (int)min((long long)VQT_BM, (long long)n - n0);
     if (rows && vec4 && (reinterpret_cast<uintptr_t>(zq) & 15) == 0) {  // 16-byte copies of the rows
         float4* out = reinterpret_cast<float4*>(zq + n0 * d);
@@ -447,9 +594,37 @@ vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, c
     }
 }
 
+// D <= 64 (one codebook chunk): the epilogue is most of the work, so each partition keeps its
+// best code and second value (vqt_keep_acc), and z is padded to 64 dims (32 for D <= 32, where
+// the padding would double the mmas). D > 64: 4 codes each (fewer vectors uncertified, which
+// matters when an exhaustive fallback costs K D FMAs a vector).
+extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
+vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
+                     int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
+                     int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
+                     int n, int spatial, int d, int k) {
+    vqt_search<2, 64>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k);
+}
+
+extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
+vq_nearest_tc_search32(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
+                       int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
+                       int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
+                       int n, int spatial, int d, int k) {
+    vqt_search<2, 32>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k);
+}
+
+extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
+vq_nearest_tc_search_wide(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
+                          int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
+                          int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
+                          int n, int spatial, int d, int k) {
+    vqt_search<4, 0>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k);
+}
+
 // ---- 2. exhaustive FP32 search of the listed (uncertified) vectors --------------------------
 
-// Dynamic shared memory: fz [16][d] floats.
+// Dynamic shared memory: fz [d][16] floats (z of the chunk's vectors, transposed).
 extern "C" __global__ void __launch_bounds__(VQT_THREADS, 1)
 vq_nearest_tc_fallback(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
                        const int* __restrict__ list, const int* __restrict__ list_count,
@@ -460,6 +635,7 @@ vq_nearest_tc_fallback(const float* __restrict__ z, const float* __restrict__ e,
     __shared__ int red_i[VQT_THREADS / 32][VQT_FB_VECS];
     __shared__ long long vbase[VQT_FB_VECS];
     __shared__ int vec[VQT_FB_VECS], win[VQT_FB_VECS];
+    __shared__ float ect[VQT_THREADS][VQT_FB_DC + 1];  // codebook tile; odd row stride: conflict-free column reads
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int count = min(*list_count, n);
 
@@ -471,9 +647,9 @@ vq_nearest_tc_fallback(const float* __restrict__ z, const float* __restrict__ e,
             vbase[tid] = nn >= 0 ? vq_nearest_zbase(nn, spatial, d) : 0;
         }
         __syncthreads();
-        for (int i = tid; i < VQT_FB_VECS * d; i += VQT_THREADS) {
+        for (int i = tid; i < VQT_FB_VECS * d; i += VQT_THREADS) {  // transposed: fz[c][v], 16-byte rows
             const int v = i / d, c = i - v * d;
-            fz[i] = v < nv ? z[vbase[v] + (long long)c * spatial] : 0.f;
+            fz[c * VQT_FB_VECS + v] = v < nv ? z[vbase[v] + (long long)c * spatial] : 0.f;
         }
         __syncthreads();
 
@@ -481,21 +657,43 @@ vq_nearest_tc_fallback(const float* __restrict__ z, const float* __restrict__ e,
         int bi[VQT_FB_VECS];
 #pragma unroll
         for (int v = 0; v < VQT_FB_VECS; ++v) { bv[v] = INFINITY; bi[v] = VQN_NONE; }
-        for (int kc = tid; kc < k; kc += VQT_THREADS) {  // ascending per thread: '<' keeps the lowest index
-            const float* er = e + (long long)kc * d;
+        for (long long kb = 0; kb < k; kb += VQT_THREADS) {  // ascending per thread: '<' keeps the lowest index
+            const long long kc = kb + tid;
             float acc[VQT_FB_VECS];
 #pragma unroll
             for (int v = 0; v < VQT_FB_VECS; ++v) acc[v] = 0.f;
-            for (int c = 0; c < d; ++c) {
-                const float ev = __ldg(er + c);
+            for (int c0 = 0; c0 < d; c0 += VQT_FB_DC) {
+                __syncthreads();  // the previous codebook tile is consumed
+                // Codes kb .. kb+255, dims c0 .. c0+15, read coalesced (16 floats a row), zero past K and D.
+#pragma unroll 4
+                for (int i = 0; i < VQT_THREADS / 16; ++i) {
+                    const int row = i * 16 + (tid >> 4), col = tid & 15;
+                    const long long kr = kb + row;
+                    const int c = c0 + col;
+                    ect[row][col] = kr < k && c < d ? __ldg(e + kr * d + c) : 0.f;
+                }
+                __syncthreads();
+                const int cl = min(VQT_FB_DC, d - c0);
+                for (int cc = 0; cc < cl; ++cc) {  // the same FMA chain as the searches: ascending c from 0
+                    const float ev = ect[tid][cc];
+                    const float4* f4 = reinterpret_cast<const float4*>(fz + (c0 + cc) * VQT_FB_VECS);
 #pragma unroll
-                for (int v = 0; v < VQT_FB_VECS; ++v) acc[v] = fmaf(fz[v * d + c], ev, acc[v]);
+                    for (int q = 0; q < VQT_FB_VECS / 4; ++q) {
+                        const float4 x = f4[q];
+                        acc[4 * q] = fmaf(x.x, ev, acc[4 * q]);
+                        acc[4 * q + 1] = fmaf(x.y, ev, acc[4 * q + 1]);
+                        acc[4 * q + 2] = fmaf(x.z, ev, acc[4 * q + 2]);
+                        acc[4 * q + 3] = fmaf(x.w, ev, acc[4 * q + 3]);
+                    }
+                }
             }
-            const float en = __ldg(norms + kc);
+            if (kc < k) {
+                const float en = __ldg(norms + kc);
 #pragma unroll
-            for (int v = 0; v < VQT_FB_VECS; ++v) {
-                const float sc = fmaf(-2.f, acc[v], en);
-                if (sc < bv[v]) { bv[v] = sc; bi[v] = kc; }
+                for (int v = 0; v < VQT_FB_VECS; ++v) {
+                    const float sc = fmaf(-2.f, acc[v], en);
+                    if (sc < bv[v]) { bv[v] = sc; bi[v] = (int)kc; }
+                }
             }
         }
 #pragma unroll
@@ -519,7 +717,7 @@ vq_nearest_tc_fallback(const float* __restrict__ z, const float* __restrict__ e,
                 const float* ek = e + (long long)best * d;
                 float a = 0.f;
                 for (int c = 0; c < d; ++c) {
-                    const float df = __fsub_rn(fz[tid * d + c], ek[c]);
+                    const float df = __fsub_rn(fz[c * VQT_FB_VECS + tid], ek[c]);
                     a = __fadd_rn(a, __fmul_rn(df, df));
                 }
                 distances[vec[tid]] = a;

@@ -68,10 +68,10 @@ class NearestSearchGpuTest extends CudaOpsGpuTest {
     }
 
     /**
-     * Each code is repeated 6 times so that the block's merges keep 4 higher-index copies and drop
-     * the lowest (copies at 38 in code half 1, then 64, 65, 72, 73 and 128 in code half 0, which
-     * wins ties): the shortlist alone would answer 64. Equal TF32 scores cannot be certified, so
-     * the fallback must run and return 38, as the FP32 search does.
+     * Each code is repeated 6 times (38 in code half 1; 64, 65, 72, 73 and 128 in code half 0,
+     * several of them in one partition), so a shortlist that kept the wrong copies would answer
+     * 64. Equal TF32 scores cannot be certified (a partition holding two copies has its second
+     * value at the best), so the fallback must run and return 38, as the FP32 search does.
      */
     @Test
     void duplicateCodesForceTheFallbackToTheLowestCopy() {

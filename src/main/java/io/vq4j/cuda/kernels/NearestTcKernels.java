@@ -28,10 +28,40 @@ public final class NearestTcKernels {
         return computeCapabilityMajor >= 8 && d >= 1 && d <= MAX_D;
     }
 
-    /** Dynamic shared memory of the search: z tile, two codebook chunks, winners, z offsets. */
+    /** Largest padded D (a multiple of 8) the narrow kernels take: one 64-dim codebook chunk. */
+    static final int NARROW_MAX_D = 64;
+
+    /**
+     * The search kernel for this D: {@code vq_nearest_tc_search32} (D <= 32) or
+     * {@code vq_nearest_tc_search} (D <= 64), which pad z to 32 or 64 dims and keep each of a
+     * vector's 8 partitions' best code and second value; {@code vq_nearest_tc_search_wide}
+     * (D <= 320), four codes each.
+     */
+    static String searchKernel(int d) {
+        int w = tileWidth(d);
+        return w == 32 ? "vq_nearest_tc_search32" : w == 64 ? "vq_nearest_tc_search" : "vq_nearest_tc_search_wide";
+    }
+
+    /** Dims of the search's z tile: 32 or 64 for the narrow kernels, else D rounded up to 8. */
+    static int tileWidth(int d) {
+        int p = padded(d);
+        return p <= 32 ? 32 : p <= NARROW_MAX_D ? NARROW_MAX_D : p;
+    }
+
+    /**
+     * Dynamic shared memory of the search: z tile, the codebook chunks or (after the loop) the
+     * partitions' lists and the re-rank queue, winners, z offsets (vqt_es_words in the .cu).
+     */
     static int searchSharedBytes(int d) {
-        int dp = (d + 7) & ~7;
-        return 4 * BLOCK_VECTORS * (dp + 4) + 2 * 64 * 68 * 4 + 4 * BLOCK_VECTORS + 8 * BLOCK_VECTORS;
+        int kept = padded(d) <= NARROW_MAX_D ? 2 : 4;
+        int chunkWords = 2 * 64 * 68;
+        int listWords = BLOCK_VECTORS * (2 * 8 * kept + 2 * 4 + 2);
+        return 4 * BLOCK_VECTORS * (tileWidth(d) + 4) + 4 * Math.max(chunkWords, listWords)
+                + 4 * BLOCK_VECTORS + 8 * BLOCK_VECTORS;
+    }
+
+    private static int padded(int d) {
+        return (d + 7) & ~7;
     }
 
     /**
@@ -44,7 +74,7 @@ public final class NearestTcKernels {
                                DeviceBuffer status, int n, int spatial, int d, int k) {}
 
     public static void search(KernelModule module, CudaStream stream, SearchParams p) {
-        String name = "vq_nearest_tc_search";
+        String name = searchKernel(p.d());
         int shared = searchSharedBytes(p.d());
         if (shared > CodebookDeviceLimits.DEFAULT_DYNAMIC_SHARED) CodebookDeviceLimits.allowLargeDynamicShared(name);
         KernelLaunch.of(module, name, stream)
