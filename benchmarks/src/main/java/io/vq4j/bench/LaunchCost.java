@@ -43,6 +43,10 @@ public final class LaunchCost {
             measure(gpu, "reparameterize n=131072", calls, i -> gpu.reparameterize(mu, lv, i, 0, false).close());
             measure(gpu, "kl sum n=131072", calls, i -> gpu.klDivergence(mu, lv, KlReduction.SUM).close());
             measure(gpu, "nearest+quantize N=65536 D=4 K=512", calls, i -> gpu.nearestQuantize(z, cb).close());
+            try (Tensor zb = gpu.standardNormal(5, 0, 524288, 64); Tensor cbb = gpu.standardNormal(6, 0, 256, 64)) {
+                measure(gpu, "nearest+quantize N=524288 D=64 K=256", Math.max(1, calls / 10),
+                        i -> gpu.nearestQuantize(zb, cbb).close());
+            }
             for (boolean vae : new boolean[] {true, false}) trainStep(gpu, vae);
         }
     }

@@ -6,14 +6,23 @@ package io.vq4j.bench;
  * floor and report.py can put them in one row. {@code op} and {@code shape} are spelled exactly
  * as bench_ops.py spells them (they are the merge key).
  */
-record Workload(String op, String shape, long bytes, double flops) {
+record Workload(String op, String shape, long bytes, double flops, boolean tensorCores) {
+    /** A workload whose FLOPs are floored at the SGEMM (FP32) rate. */
+    Workload(String op, String shape, long bytes, double flops) {
+        this(op, shape, bytes, flops, false);
+    }
+
     /** The H100's L2 (50 MB), as bench_ops.py takes it. */
     static final long L2_BYTES = 50L << 20;
 
-    /** z and the codebook read once, indices (4 B) and zq (4 D B) written per vector. */
+    /**
+     * z and the codebook read once, indices (4 B) and zq (4 D B) written per vector. From D = 16
+     * vq4j searches on the tensor cores (TF32, then an exact re-rank: CudaNearest's AUTO rule at
+     * these sizes), so the FLOPs are floored at the TF32 rate there: the floor of the method used.
+     */
     static Workload nearestQuantize(int n, int d, int k) {
         long bytes = 4L * ((long) n * d + (long) k * d) + 4L * n + 4L * n * d;
-        return new Workload("nearest+quantize", "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k);
+        return new Workload("nearest+quantize", "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k, d >= 16);
     }
 
     /** mu and logvar read, z written. */
@@ -43,7 +52,7 @@ record Workload(String op, String shape, long bytes, double flops) {
 
     static Workload quantizerFwdBwd(String op, int n, int d, int k) {
         long bytes = 4L * n * d * 5 + 8L * k * d;
-        return new Workload(op, "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k);
+        return new Workload(op, "N=" + n + " D=" + d + " K=" + k, bytes, 2.0 * n * d * k, d >= 16);
     }
 
     /**
@@ -81,9 +90,12 @@ record Workload(String op, String shape, long bytes, double flops) {
         return new Workload("train step", shape, 0, flops);
     }
 
-    /** Milliseconds at the copy bandwidth or the SGEMM rate, whichever is slower: the speed of light. */
+    /**
+     * Milliseconds at the copy bandwidth or the matrix rate (TF32 for a tensor-core workload, else
+     * SGEMM), whichever is slower: the speed of light.
+     */
     double floorMs(Floors f) {
-        double rate = f.fp32FlopsPerSecond();
+        double rate = tensorCores ? f.tf32FlopsPerSecond() : f.fp32FlopsPerSecond();
         double compute = rate > 0 && Double.isFinite(rate) ? flops / rate : 0;
         return 1e3 * Math.max(bytes / f.copyBytesPerSecond(), compute);
     }

@@ -3,6 +3,8 @@ package io.vq4j.bench;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The napkin math must be bench_ops.py's, byte for byte, and the shape strings its spelling
@@ -43,6 +45,15 @@ class WorkloadTest {
         assertEquals(2.0, new Workload("x", "s", 1, 100e9).floorMs(f), 1e-12);
         Floors noGemm = new Floors(2e12, Double.NaN, Double.NaN); // cuBLAS missing: the copy alone
         assertEquals(1.0, new Workload("x", "s", 2_000_000_000L, 100e9).floorMs(noGemm), 1e-12);
+        assertEquals(0.25, new Workload("x", "s", 1, 100e9, true).floorMs(f), 1e-12); // TF32 rate
+    }
+
+    @Test
+    void tensorCoreSearchesAreFlooredAtTheTf32Rate() {
+        assertTrue(Workload.nearestQuantize(524288, 64, 256).tensorCores());
+        assertFalse(Workload.nearestQuantize(65536, 4, 512).tensorCores()); // the small-D FP32 kernel
+        assertTrue(Workload.quantizerFwdBwd(524288, 64, 512).tensorCores());
+        assertFalse(Workload.reparameterize(1).tensorCores());
     }
 
     @Test
