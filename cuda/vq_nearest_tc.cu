@@ -598,29 +598,19 @@ vqt_search(const float* __restrict__ z, const float* __restrict__ e, const float
 // best code and second value (vqt_keep_acc), and z is padded to 64 dims (32 for D <= 32, where
 // the padding would double the mmas). D > 64: 4 codes each (fewer vectors uncertified, which
 // matters when an exhaustive fallback costs K D FMAs a vector).
-extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
-vq_nearest_tc_search(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
-                     int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
-                     int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
-                     int n, int spatial, int d, int k) {
-    vqt_search<2, 64>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k);
-}
+// One entry point per instantiation (the host looks kernels up by name).
+#define VQT_SEARCH_ENTRY(name, mt, kpad)                                                                       \
+    extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)                                               \
+    name(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,           \
+         int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,                    \
+         int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,                      \
+         int n, int spatial, int d, int k) {                                                                  \
+        vqt_search<mt, kpad>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k); \
+    }
 
-extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
-vq_nearest_tc_search32(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
-                       int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
-                       int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
-                       int n, int spatial, int d, int k) {
-    vqt_search<2, 32>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k);
-}
-
-extern "C" __global__ void __launch_bounds__(VQT_THREADS, 2)
-vq_nearest_tc_search_wide(const float* __restrict__ z, const float* __restrict__ e, const float* __restrict__ norms,
-                          int* __restrict__ indices, float* __restrict__ distances, float* __restrict__ zq,
-                          int* __restrict__ list, int* __restrict__ list_count, int* __restrict__ status,
-                          int n, int spatial, int d, int k) {
-    vqt_search<4, 0>(z, e, norms, indices, distances, zq, list, list_count, status, n, spatial, d, k);
-}
+VQT_SEARCH_ENTRY(vq_nearest_tc_search, 2, 64)       // 32 < D <= 64
+VQT_SEARCH_ENTRY(vq_nearest_tc_search32, 2, 32)     // D <= 32
+VQT_SEARCH_ENTRY(vq_nearest_tc_search_wide, 4, 0)   // 64 < D <= 320
 
 // ---- 2. exhaustive FP32 search of the listed (uncertified) vectors --------------------------
 
