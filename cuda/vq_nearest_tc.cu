@@ -11,9 +11,13 @@
 // 5 of every 32 bytes the L1 moved (0.93 ms at N = 524288, D = 64, K = 256). v2 (this file):
 // (1) vectors whose best TF32 score has no rival within 2B are answered without any re-rank
 // (most of them), the rest are re-ranked from a block queue; (2) for D <= 64 each thread keeps
-// only its best (s~, k) and its second VALUE (5 instructions a score); (3) ldmatrix fragment
-// loads and an unrolled k loop. 0.37 ms at that shape, bit-identical answers
-// (benchmarks/cuda/nearest_tc.cu times and checks it stand-alone).
+// only its best (s~, k) and its second VALUE (4 instructions a score); (3) ldmatrix fragment
+// loads, an unrolled k loop of compile-time length (z padded to 32 or 64 dims); (4) the norm
+// rides in the accumulator (the first mma of a tile reads -||e||^2 / 2 as its C input), norms
+// prefetched a tile ahead, 32-bit codebook-copy offsets; (5) a fallback that reads the codebook
+// coalesced. 0.31 ms at that shape, bit-identical answers (benchmarks/cuda/nearest_tc.cu times
+// and checks it stand-alone). Tried and dropped: a persistent grid that loads the next tile's z
+// while this one finishes (no gain), 3 blocks a multiprocessor (spills).
 //
 // Kernels (launched in this order by io.vq4j.cuda.kernels.NearestTcKernels, after the norms):
 //
@@ -124,11 +128,11 @@
 //  - Global: z read once (N D 4 bytes: 134 MB at N = 524288, D = 64, ~45 us), the codebook
 //    once per block from L2 ((N/128) K D 4: 0.27 GB at K = 256, 1.1 GB at K = 1024, 17 GB at
 //    D = 256, K = 16384), zq written once (another N D 4 bytes) when fused, indices N 4 bytes.
-//  - Epilogue: N K scores at ~6 instructions each (D <= 64): 0.8 G lane-instructions at K = 1024,
-//    i.e. 25 M warp instructions; with the mma loop and the loads ncu counts 350 M warp
-//    instructions for the v2 kernel at K = 1024 and finds it issue- and latency-bound (issue
-//    slots 49% busy, no eligible warp 50% of cycles, 16 warps a multiprocessor), not bound by
-//    memory (L2 23%, DRAM under 5% of peak).
+//  - Epilogue: N K scores at 4 instructions each (D <= 64), one score a lane: N K 4 / 32 = 67 M
+//    warp instructions at K = 1024. ncu counts 311 M in all there (one step before the final
+//    version: the mma loop, the copies, the norms and the per-tile bookkeeping are the rest) and
+//    finds the kernel issue- and latency-bound (issue slots 46% busy, no eligible warp 52% of
+//    cycles, 16 warps a multiprocessor), not bound by memory (L2 25%, DRAM 8.5% of peak).
 //  - Shared memory: 128 (Dp + 4) 4 + 2 x 64 x 68 x 4 (or the lists and queue after the loop, if
 //    larger) + 1.5 KB: 71 KB at D = 64 (2 blocks/SM, also the register limit), 173 KB at D = 256
 //    (1 block/SM). The host caps D at 320 to stay under the 227 KB opt-in; larger D takes the
@@ -170,28 +174,32 @@ static __device__ __forceinline__ void vqt_cp_async_wait0() { asm volatile("cp.a
 
 // Codebook chunk (codes k0 .. k0+63, dims d0 .. d0+63) into es[64][VQT_EST]; zero past K and D.
 // Invalid copies pass the (valid) base pointer with src-size 0: nothing is read, zeros land.
+// Thread t copies dims d0 + 4 (t % 16) .. +3 of codes k0 + t / 16 + 16 j: one 64-bit address a
+// chunk and 32-bit offsets (ncu: 64-bit index math per copy was about 100 instructions a tile).
 static __device__ __forceinline__ void vqt_load_e(float* es, const float* __restrict__ e, int k, int d,
-                                                  long long k0, int d0, bool vec4) {
+                                                  int k0, int d0, bool vec4) {
     const int tid = threadIdx.x;
     if (vec4) {
+        const int part = tid % (VQT_BK / 4), code0 = tid / (VQT_BK / 4);
+        const int c = d0 + part * 4;
+        const int left = k - k0 - code0;  // codes from this thread's first one to the end of K
+        const float* src = e + (long long)(k0 + code0) * d + c;
+        float* dst = es + code0 * VQT_EST + part * 4;
 #pragma unroll
         for (int j = 0; j < VQT_E4_PER_THREAD; ++j) {
-            const int q = tid + j * VQT_THREADS;
-            const int code = q / (VQT_BK / 4), part = q % (VQT_BK / 4);
-            const long long kc = k0 + code;
-            const int c = d0 + part * 4;
-            const bool valid = kc < k && c < d;  // d % 4 == 0: a float4 is all in or all out
-            vqt_cp_async16(es + code * VQT_EST + part * 4, valid ? e + kc * d + c : e, valid);
+            const int step = j * (VQT_THREADS / (VQT_BK / 4));  // 16 codes a step
+            const bool valid = c < d && step < left;  // d % 4 == 0: a float4 is all in or all out
+            vqt_cp_async16(dst + step * VQT_EST, valid ? src + step * d : e, valid);
         }
     } else {
 #pragma unroll 1
         for (int j = 0; j < 4 * VQT_E4_PER_THREAD; ++j) {  // the slow path (D % 4 != 0): keep registers for the mma
             const int q = tid + j * VQT_THREADS;
             const int code = q / VQT_BK, c0 = q % VQT_BK;
-            const long long kc = k0 + code;
+            const int kc = k0 + code;
             const int c = d0 + c0;
             const bool valid = kc < k && c < d;
-            vqt_cp_async4(es + code * VQT_EST + c0, valid ? e + kc * d + c : e, valid);
+            vqt_cp_async4(es + code * VQT_EST + c0, valid ? e + (long long)kc * d + c : e, valid);
         }
     }
 }
@@ -201,6 +209,16 @@ static __device__ __forceinline__ void vqt_mma(float (&c)[4], const unsigned (&a
         "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// d = a b + c with c from other registers: the first k step of a narrow tile starts from the
+// norms without copying them into every accumulator first.
+static __device__ __forceinline__ void vqt_mma_c(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1,
+                                                 float c0, float c1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%10,%11};\n"
+        : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(c0), "f"(c1));
 }
 
 static __device__ __forceinline__ void vqt_ldmatrix4(unsigned (&r)[4], const float* p) {
@@ -254,10 +272,16 @@ static __device__ __forceinline__ void vqt_keep_acc(float (&v)[MT], int (&id)[MT
 // K: there acc = -Inf, a score no list keeps (and which leaves vqt_keep_acc's value-only second
 // unchanged, unlike a NaN); emax skips it.
 static __device__ __forceinline__ void vqt_norms(float (&en)[8], const float* __restrict__ norms, int k, int k0) {
+    if (k0 + 25 < k) {  // all 8 in range (every tile but the last): one address, immediate offsets
+        const float* p = norms + k0;
 #pragma unroll
-    for (int j = 0; j < 8; ++j) {
-        const int kc = k0 + (j >> 1) * 8 + (j & 1);
-        en[j] = kc < k ? __ldg(norms + kc) : INFINITY;
+        for (int j = 0; j < 8; ++j) en[j] = __ldg(p + (j >> 1) * 8 + (j & 1));
+    } else {
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            const int kc = k0 + (j >> 1) * 8 + (j & 1);
+            en[j] = kc < k ? __ldg(norms + kc) : INFINITY;
+        }
     }
 }
 
@@ -336,6 +360,7 @@ vqt_search(const float* __restrict__ z, const float* __restrict__ e, const float
 #pragma unroll
         for (int j = 0; j < MT; ++j) { tv[r][j] = MT == 2 ? -INFINITY : INFINITY; ti[r][j] = VQN_NONE; }
     int kcs[8];  // this thread's 8 codes of the current tile (ni, h)
+    float cin[8];  // -||e||^2 / 2 of those codes: the accumulators' start
     float enx[8];  // (MT = 2) their norms, loaded one tile ahead: the latency hides behind a tile
     if constexpr (MT == 2) vqt_norms(enx, norms, k, cg * 32 + 2 * t);
     float emax = 0.f;
@@ -347,7 +372,7 @@ vqt_search(const float* __restrict__ z, const float* __restrict__ e, const float
         {
             int nt = tile, nc = ch + 1;
             if (nc == chunks) { nc = 0; ++nt; }
-            if (nt < tiles) vqt_load_e(es + ((s + 1) & 1) * VQT_BN * VQT_EST, e, k, d, (long long)nt * VQT_BN, nc * VQT_BK, vec4);
+            if (nt < tiles) vqt_load_e(es + ((s + 1) & 1) * VQT_BN * VQT_EST, e, k, d, nt * VQT_BN, nc * VQT_BK, vec4);
             vqt_cp_async_commit();  // possibly empty: keeps "all but the newest group" meaning step s
         }
         vqt_cp_async_wait1();
@@ -363,11 +388,13 @@ vqt_search(const float* __restrict__ z, const float* __restrict__ e, const float
                 if constexpr (MT == 2) en = enx[j];  // prefetched (the wide kernel has no registers to spare)
                 else en = kcs[j] < k ? __ldg(norms + kcs[j]) : INFINITY;
                 emax = fmaxf(emax, kcs[j] < k ? en : 0.f);  // fmaxf ignores a NaN norm
-                const float init = -0.5f * en;
+                cin[j] = -0.5f * en;
+                if constexpr (KPAD == 0) {  // narrow kernels: the first mma reads cin instead
 #pragma unroll
-                for (int mi = 0; mi < 2; ++mi) {
-                    acc[mi][j >> 1][j & 1] = init;
-                    acc[mi][j >> 1][2 + (j & 1)] = init;
+                    for (int mi = 0; mi < 2; ++mi) {
+                        acc[mi][j >> 1][j & 1] = cin[j];
+                        acc[mi][j >> 1][2 + (j & 1)] = cin[j];
+                    }
                 }
             }
             if constexpr (MT == 2) vqt_norms(enx, norms, k, (tile + 1) * VQT_BN + cg * 32 + 2 * t);  // next tile's
@@ -390,10 +417,17 @@ vqt_search(const float* __restrict__ z, const float* __restrict__ e, const float
             for (int np = 0; np < 2; ++np) {
                 unsigned b[4];
                 vqt_ldmatrix4(b, eb + (cg * 32 + np * 16 + (li >> 1) * 8 + lr) * VQT_EST + ks * 8 + (li & 1) * 4);
-                vqt_mma(acc[0][2 * np], a[0], b[0], b[1]);
-                vqt_mma(acc[1][2 * np], a[1], b[0], b[1]);
-                vqt_mma(acc[0][2 * np + 1], a[0], b[2], b[3]);
-                vqt_mma(acc[1][2 * np + 1], a[1], b[2], b[3]);
+                if (KPAD > 0 && ks == 0) {  // compile-time: the narrow kernels' first k step
+                    vqt_mma_c(acc[0][2 * np], a[0], b[0], b[1], cin[4 * np], cin[4 * np + 1]);
+                    vqt_mma_c(acc[1][2 * np], a[1], b[0], b[1], cin[4 * np], cin[4 * np + 1]);
+                    vqt_mma_c(acc[0][2 * np + 1], a[0], b[2], b[3], cin[4 * np + 2], cin[4 * np + 3]);
+                    vqt_mma_c(acc[1][2 * np + 1], a[1], b[2], b[3], cin[4 * np + 2], cin[4 * np + 3]);
+                } else {
+                    vqt_mma(acc[0][2 * np], a[0], b[0], b[1]);
+                    vqt_mma(acc[1][2 * np], a[1], b[0], b[1]);
+                    vqt_mma(acc[0][2 * np + 1], a[0], b[2], b[3]);
+                    vqt_mma(acc[1][2 * np + 1], a[1], b[2], b[3]);
+                }
             }
         }
 
