@@ -1,5 +1,9 @@
 package io.vq4j.ops.cpu;
 
+import static io.vq4j.ops.cpu.Fp32Exp.LN2_HI;
+import static io.vq4j.ops.cpu.Fp32Exp.LN2_LO;
+import static io.vq4j.ops.cpu.Fp32Exp.LOG2E;
+
 /**
  * Sums of the KL term {@code t = mu^2 + (expm1(logvar) - logvar)} (>= 0) over a range, fast: the
  * CPU side of cuda/gaussian_kl.cu's per-element term, summed in double.
@@ -43,9 +47,6 @@ public final class KlTerms {
         final double[] lanes = new double[BLOCK];
     }
 
-    // Cody-Waite split of ln 2 (Cephes expf): k * LN2_HI is exact for |k| < 2^9. Package-private:
-    // the Vector API implementation uses the same constants.
-    static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     /** Outside [LO, HI] the scalar double path takes over (e^x near float's range ends). */
     static final float LO = -87f, HI = 87f;
 
@@ -129,18 +130,8 @@ public final class KlTerms {
      */
     static float term(float logvar, float mu) {
         float x = Math.min(Math.max(logvar, LO), HI);
-        int k = (int) (x * LOG2E + 128.5f) - 128;
-        float kf = k;
-        float r = Math.fma(-kf, LN2_HI, x);
-        r = Math.fma(-kf, LN2_LO, r);
-        float p = Math.fma(r, 1f / 5040, 1f / 720);
-        p = Math.fma(p, r, 1f / 120);
-        p = Math.fma(p, r, 1f / 24);
-        p = Math.fma(p, r, 1f / 6);
-        p = Math.fma(p, r, 0.5f);
-        p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
-        float viaExp = (p * Float.intBitsToFloat((k + 127) << 23) - 1f) - x;
+        int k = Fp32Exp.exponent(x);
+        float viaExp = (Fp32Exp.exp(x) - 1f) - x;
         float q = Math.fma(x, 1f / 87178291200f, 1f / 6227020800f);
         q = Math.fma(q, x, 1f / 479001600f);
         q = Math.fma(q, x, 1f / 39916800f);

@@ -1,5 +1,9 @@
 package io.vq4j.ops.cpu;
 
+import static io.vq4j.ops.cpu.Fp32Exp.LN2_HI;
+import static io.vq4j.ops.cpu.Fp32Exp.LN2_LO;
+import static io.vq4j.ops.cpu.Fp32Exp.LOG2E;
+
 /**
  * The sample {@code z = mu + exp(logvar / 2) * eps} over a range, in fp32 as cuda/gaussian_reparam.cu
  * computes it ({@code fmaf(expf(0.5f * logvar), eps, mu)}), with the exponential as a polynomial in
@@ -25,7 +29,7 @@ public final class ReparamBlocks {
         final int[] k = new int[BLOCK];
     }
 
-    static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, LIMIT = 87f;
+    static final float LIMIT = 87f;
 
     /** z[i] = mu[i] + exp(logvar[i] / 2) * eps[i] for i in [from, to); eps may be z itself. */
     public static void sample(float[] m, float[] logvar, float[] e, float[] out, int from, int to) {
@@ -76,17 +80,6 @@ public final class ReparamBlocks {
     static float sampleOne(float mu, float logvar, float eps) {
         float x = logvar * 0.5f;
         if (!(Math.abs(x) <= LIMIT)) return (float) (mu + Math.exp(x) * eps);
-        int k = (int) (x * LOG2E + 128.5f) - 128;
-        float kf = k;
-        float r = Math.fma(-kf, LN2_HI, x);
-        r = Math.fma(-kf, LN2_LO, r);
-        float p = Math.fma(r, 1f / 5040, 1f / 720);
-        p = Math.fma(p, r, 1f / 120);
-        p = Math.fma(p, r, 1f / 24);
-        p = Math.fma(p, r, 1f / 6);
-        p = Math.fma(p, r, 0.5f);
-        p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
-        return Math.fma(p * Float.intBitsToFloat((k + 127) << 23), eps, mu);
+        return Math.fma(Fp32Exp.exp(x), eps, mu);
     }
 }

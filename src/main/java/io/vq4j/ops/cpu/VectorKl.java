@@ -10,9 +10,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import static io.vq4j.ops.cpu.KlTerms.BLOCK;
 import static io.vq4j.ops.cpu.KlTerms.HI;
-import static io.vq4j.ops.cpu.KlTerms.LN2_HI;
-import static io.vq4j.ops.cpu.KlTerms.LN2_LO;
-import static io.vq4j.ops.cpu.KlTerms.LOG2E;
 
 /**
  * {@link KlTerms#sum} on the Vector API, bit for bit: the same fp32 term per element (both
@@ -95,25 +92,14 @@ final class VectorKl {
 
     /** The fp32 term of {@link KlTerms#term} for in-range lanes (out-of-range lanes: unused garbage). */
     private static FloatVector term(FloatVector x, FloatVector mu) {
-        IntVector k = ((IntVector) x.mul(LOG2E).add(128.5f).convert(VectorOperators.F2I, 0)).sub(128);
+        IntVector k = VectorExp.exponent(x);
         VectorMask<Float> useExp = k.compare(VectorOperators.LT, -1).or(k.compare(VectorOperators.GT, 2)).cast(F);
         return mu.fma(mu, series(x).blend(viaExp(x, k), useExp));
     }
 
-    /** (2^k e^r - 1) - x with x = k ln2 + r (Cody-Waite). */
+    /** (2^k e^r - 1) - x with x = k ln2 + r (Cody-Waite), as KlTerms computes it. */
     private static FloatVector viaExp(FloatVector x, IntVector k) {
-        FloatVector nk = ((FloatVector) k.convert(VectorOperators.I2F, 0)).neg();
-        FloatVector scale = k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector r = nk.fma(FloatVector.broadcast(F, LN2_HI), x);
-        r = nk.fma(FloatVector.broadcast(F, LN2_LO), r);
-        FloatVector p = r.fma(1f / 5040, 1f / 720);
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        return p.mul(scale).sub(1f).sub(x);
+        return VectorExp.exp(x, k).sub(1f).sub(x);
     }
 
     /** x^2 Q(x), Q by Horner. */

@@ -1,15 +1,11 @@
 package io.vq4j.ops.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static io.vq4j.ops.cpu.ReparamBlocks.LIMIT;
-import static io.vq4j.ops.cpu.ReparamBlocks.LN2_HI;
-import static io.vq4j.ops.cpu.ReparamBlocks.LN2_LO;
-import static io.vq4j.ops.cpu.ReparamBlocks.LOG2E;
 
 /**
  * {@link ReparamBlocks#sample} on the Vector API, bit for bit: {@code fma(e^(logvar/2), eps, mu)}
@@ -30,28 +26,11 @@ final class VectorSample {
             VectorMask<Float> ok = x.abs().compare(VectorOperators.LE, LIMIT);
             if (ok.allTrue()) {
                 FloatVector eps = FloatVector.fromArray(F, e, i), mu = FloatVector.fromArray(F, m, i);
-                exp(x).fma(eps, mu).intoArray(out, i);
+                VectorExp.exp(x, VectorExp.exponent(x)).fma(eps, mu).intoArray(out, i);
             } else {
                 for (int j = i; j < i + FL; j++) out[j] = ReparamBlocks.sampleOne(m[j], logvar[j], e[j]);
             }
         }
         for (; i < to; i++) out[i] = ReparamBlocks.sampleOne(m[i], logvar[i], e[i]);
-    }
-
-    /** 2^k e^r as the portable loop computes {@code p * scale} (|x| <= 87). */
-    private static FloatVector exp(FloatVector x) {
-        IntVector k = ((IntVector) x.mul(LOG2E).add(128.5f).convert(VectorOperators.F2I, 0)).sub(128);
-        FloatVector nk = ((FloatVector) k.convert(VectorOperators.I2F, 0)).neg();
-        FloatVector scale = k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector r = nk.fma(FloatVector.broadcast(F, LN2_HI), x);
-        r = nk.fma(FloatVector.broadcast(F, LN2_LO), r);
-        FloatVector p = r.fma(1f / 5040, 1f / 720);
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        return p.mul(scale);
     }
 }
